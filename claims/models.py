@@ -1,0 +1,123 @@
+"""Claims made about an incident, and the responses to them, kept in order."""
+
+from django.db import models
+from django.db.models import Q
+
+from disclosure.models import CitationBase, Incident, Organization, PublicationStatus, RecordedTime, slug_validator
+
+from .querysets import ClaimQuerySet, ResponseQuerySet
+
+
+class Stance(models.TextChoices):
+    CONFIRMED = "confirmed", "confirmed"
+    PARTIALLY_CONFIRMED = "partially_confirmed", "partly confirmed"
+    DISPUTED = "disputed", "disputed"
+    DENIED = "denied", "denied"
+    NO_COMMENT = "no_comment", "no comment"
+
+
+AWAITING_RESPONSE = "awaiting_response"
+STANCE_LABELS = {**dict(Stance.choices), AWAITING_RESPONSE: "awaiting response"}
+
+
+class Claim(RecordedTime):
+    class Category(models.TextChoices):
+        DATA_EXPOSURE = "data_exposure", "data exposure"
+        SCOPE = "scope", "scope"
+        ATTRIBUTION = "attribution", "attribution"
+        DATA_FLOW = "data_flow", "data flow"
+        PRIOR_INCIDENT = "prior_incident", "prior incident"
+        DISCLOSURE_PROCESS = "disclosure_process", "disclosure process"
+        REMEDIATION = "remediation", "remediation"
+        OTHER = "other", "other"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims")
+    key = models.SlugField(max_length=150, validators=[slug_validator])
+    statement = models.TextField()
+    claimant = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="claims")
+    category = models.CharField(max_length=24, choices=Category.choices)
+    status = models.CharField(max_length=16, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT)
+    private_notes = models.TextField(blank=True, help_text="Never shown publicly or exported publicly.")
+    position = models.PositiveIntegerField(default=0)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "key"], name="claim_unique_key"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="claim_status_valid"),
+            models.CheckConstraint(
+                condition=Q(
+                    category__in=[
+                        "data_exposure",
+                        "scope",
+                        "attribution",
+                        "data_flow",
+                        "prior_incident",
+                        "disclosure_process",
+                        "remediation",
+                        "other",
+                    ]
+                ),
+                name="claim_category_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.statement[:80]
+
+    def get_absolute_url(self):
+        return self.incident.get_absolute_url() + f"#claim-{self.key}"
+
+    def default_timezone(self):
+        return self.incident.timezone
+
+
+class Response(RecordedTime):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="responses")
+    responder = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="responses")
+    stance = models.CharField(max_length=24, choices=Stance.choices)
+    statement = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=16,
+        choices=PublicationStatus.choices,
+        default=PublicationStatus.PUBLISHED,
+        help_text="A draft response is never public, even on a published claim.",
+    )
+    position = models.PositiveIntegerField(default=0, help_text="Order of the response in the claim's history.")
+
+    objects = ResponseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["claim", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stance__in=["confirmed", "partially_confirmed", "disputed", "denied", "no_comment"]),
+                name="response_stance_valid",
+            ),
+            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="response_status_valid"),
+            models.CheckConstraint(condition=~Q(at=""), name="response_time_required"),
+        ]
+
+    def __str__(self):
+        return f"{self.responder}: {self.get_stance_display()}"
+
+    def default_timezone(self):
+        return self.claim.incident.timezone
+
+
+class ClaimCitation(CitationBase):
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey("disclosure.Source", on_delete=models.PROTECT, related_name="claim_citations")
+
+    class Meta(CitationBase.Meta):
+        pass
+
+
+class ResponseCitation(CitationBase):
+    response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey("disclosure.Source", on_delete=models.PROTECT, related_name="response_citations")
+
+    class Meta(CitationBase.Meta):
+        pass

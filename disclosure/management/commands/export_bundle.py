@@ -1,0 +1,23 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from disclosure.bundle import dumps, export_bundle
+from disclosure.models import Incident
+
+
+class Command(BaseCommand):
+    help = (
+        "Write incidents as a bundle (disclosure-bundle/1) to standard output. Without --public this is "
+        "a full backup, private notes and drafts included."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("slugs", nargs="*", help="Incident slugs; all incidents when none are given.")
+        parser.add_argument("--public", action="store_true", help="Only what the public may see.")
+
+    def handle(self, *args, slugs, public, **options):
+        if slugs:
+            scope = Incident.objects.public() if public else Incident.objects.all()
+            missing = sorted(set(slugs) - set(scope.filter(slug__in=slugs).values_list("slug", flat=True)))
+            if missing:
+                raise CommandError(f"No such {'public ' if public else ''}incident: {', '.join(missing)}")
+        self.stdout.write(dumps(export_bundle(slugs=slugs, public=public)), ending="")

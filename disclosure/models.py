@@ -1,0 +1,408 @@
+"""The core domain: organisations, sources, incidents, exposed data, timeline events.
+
+Claims and vendor responses live in the `claims` app. What the public may see is
+decided in `querysets.py`; writes go through `services.py`.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from . import timemath, timetext
+from .querysets import (
+    DataClassQuerySet,
+    EventQuerySet,
+    ExposedDataQuerySet,
+    IncidentQuerySet,
+    OrganizationQuerySet,
+    ParticipantQuerySet,
+    SourceQuerySet,
+)
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    "Use lower-case letters, digits and single hyphens (for example 'acme-labs').",
+)
+
+
+def validate_timezone(value):
+    if value and not timetext.is_timezone(value):
+        raise ValidationError(f"'{value}' is not an IANA time zone name (for example 'Europe/Berlin').")
+
+
+class Precision(models.TextChoices):
+    SECOND = "second", "to the second"
+    MINUTE = "minute", "to the minute"
+    HOUR = "hour", "to the hour"
+    DAY = "day", "to the day"
+    MONTH = "month", "to the month"
+    YEAR = "year", "to the year"
+
+
+class RecordedTime(models.Model):
+    """A time as a source reported it, plus the UTC instants derived from it.
+
+    `at`, `precision`, `approximate` and `timezone` are what the source said and
+    are shown and exported as reported; `lo`, `hi` and `nominal` are derived
+    (time-and-metrics.md §1) so that records can be queried and sorted.
+    """
+
+    at = models.CharField(
+        "reported time",
+        max_length=32,
+        blank=True,
+        help_text="As reported, in local time: 2019-12-04, 2019-12-26T09:21 or 2019-12-26T09:21-08:00.",
+    )
+    precision = models.CharField(max_length=8, choices=Precision.choices, blank=True)
+    approximate = models.BooleanField(default=False, help_text="The source hedges: 'about', 'roughly'.")
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="IANA name; blank means the incident's time zone.",
+    )
+    lo = models.DateTimeField(null=True, blank=True, editable=False)
+    hi = models.DateTimeField(null=True, blank=True, editable=False)
+    nominal = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def default_timezone(self):
+        """The time zone used when neither `at` nor `timezone` gives one."""
+        return "UTC"
+
+    @property
+    def effective_timezone(self):
+        return self.timezone or self.default_timezone()
+
+    @property
+    def has_time(self):
+        return bool(self.at)
+
+    def interval(self):
+        return timemath.interval(self.at, self.precision, self.approximate, self.effective_timezone)
+
+    def derive_instants(self):
+        """Recompute lo/hi/nominal from what was reported; raise ValidationError on bad input."""
+        if not self.at:
+            self.lo = self.hi = self.nominal = None
+            return
+        try:
+            iv = self.interval()
+        except timemath.TimeError as exc:
+            raise ValidationError({"at": str(exc)}) from exc
+        self.lo, self.hi, self.nominal = iv.lo, iv.hi, iv.nominal
+
+    def clean(self):
+        super().clean()
+        if self.at and not self.precision:
+            raise ValidationError({"precision": "Say how precise the reported time is."})
+        self.derive_instants()
+
+    @property
+    def time_display(self):
+        return timetext.describe(self.at, self.precision, self.approximate) if self.at else ""
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        VENDOR = "vendor", "vendor"
+        RESEARCHER = "researcher", "researcher"
+        MEDIA = "media", "media"
+        PLATFORM = "platform", "platform"
+        REGULATOR = "regulator", "regulator"
+        OTHER = "other", "other"
+
+    slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    url = models.URLField(blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. US.")
+    description = models.TextField(blank=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["vendor", "researcher", "media", "platform", "regulator", "other"]),
+                name="organization_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("disclosure:organization-detail", kwargs={"slug": self.slug})
+
+
+class Source(RecordedTime):
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "article"
+        BLOG_POST = "blog_post", "blog post"
+        FORUM_POST = "forum_post", "forum post"
+        SOCIAL_POST = "social_post", "social media post"
+        ADVISORY = "advisory", "advisory"
+        PRESS_RELEASE = "press_release", "press release"
+        FILING = "filing", "filing"
+        OTHER = "other", "other"
+
+    key = models.SlugField(max_length=150, unique=True, validators=[slug_validator])
+    title = models.CharField(max_length=500)
+    outlet = models.ForeignKey(Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="sources")
+    url = models.URLField(max_length=1000, blank=True)
+    author = models.CharField(max_length=300, blank=True)
+    language = models.CharField(max_length=35, default="en", help_text="BCP 47 tag: en, it, pt-BR.")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ARTICLE)
+
+    objects = SourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["nominal", "key"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    kind__in=[
+                        "article",
+                        "blog_post",
+                        "forum_post",
+                        "social_post",
+                        "advisory",
+                        "press_release",
+                        "filing",
+                        "other",
+                    ]
+                ),
+                name="source_kind_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        REVIEW = "review", "in review"
+        PUBLISHED = "published", "published"
+        RETRACTED = "retracted", "retracted"
+
+    slug = models.SlugField(max_length=150, unique=True, validators=[slug_validator])
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    vendor = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="incidents")
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="IANA name of the incident's local time, used for reported times that give none.",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    embargo_until = models.DateTimeField(
+        null=True, blank=True, help_text="Not public before this instant, whatever the status."
+    )
+    affected_count = models.PositiveBigIntegerField(null=True, blank=True)
+    affected_count_approximate = models.BooleanField(default=False)
+    exposed_system = models.CharField(max_length=300, blank=True)
+    private_notes = models.TextField(blank=True, help_text="Never shown publicly or exported publicly.")
+    retraction_notice = models.TextField(blank=True, help_text="Shown publicly when the incident is retracted.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("publish_incident", "Can publish or unpublish an incident"),
+            ("retract_incident", "Can retract an incident"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "review", "published", "retracted"]),
+                name="incident_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("disclosure:incident-detail", kwargs={"slug": self.slug})
+
+    @property
+    def is_retracted(self):
+        return self.status == self.Status.RETRACTED
+
+
+class Participant(models.Model):
+    class Role(models.TextChoices):
+        DISCOVERER = "discoverer", "discoverer"
+        VERIFIER = "verifier", "verifier"
+        PUBLISHER = "publisher", "publisher"
+        NOTIFIER = "notifier", "notifier"
+        VENDOR = "vendor", "vendor"
+        OTHER = "other", "other"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="participants")
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="participations")
+    role = models.CharField(max_length=16, choices=Role.choices)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "organization", "role"], name="participant_unique_role"),
+            models.CheckConstraint(
+                condition=Q(role__in=["discoverer", "verifier", "publisher", "notifier", "vendor", "other"]),
+                name="participant_role_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} ({self.get_role_display()})"
+
+
+class DataClass(models.Model):
+    """A kind of exposed data; the vocabulary is loaded by a data migration."""
+
+    slug = models.SlugField(max_length=64, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+
+    objects = DataClassQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "data classes"
+
+    def __str__(self):
+        return self.name
+
+
+class ExposedData(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="data_exposed")
+    data_class = models.ForeignKey(DataClass, on_delete=models.PROTECT, related_name="exposures")
+    affected_count = models.PositiveBigIntegerField(null=True, blank=True)
+    affected_count_approximate = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(default=0)
+
+    objects = ExposedDataQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "position", "id"]
+        verbose_name_plural = "exposed data"
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "data_class"], name="exposed_data_unique_class"),
+        ]
+
+    def __str__(self):
+        return str(self.data_class)
+
+
+class EventKind(models.TextChoices):
+    EXPOSURE_STARTED = "exposure_started", "exposure started"
+    DISCOVERED = "discovered", "discovered"
+    VENDOR_NOTIFIED = "vendor_notified", "vendor notified"
+    VENDOR_ACKNOWLEDGED = "vendor_acknowledged", "vendor acknowledged"
+    PUBLISHED = "published", "published"
+    VENDOR_AWARE = "vendor_aware", "vendor aware"
+    REMEDIATED = "remediated", "remediated"
+    VENDOR_STATEMENT = "vendor_statement", "vendor statement"
+    USERS_NOTIFIED = "users_notified", "users notified"
+    REGULATOR_NOTIFIED = "regulator_notified", "regulator notified"
+    OTHER = "other", "other"
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    PUBLISHED = "published", "published"
+
+
+class Event(RecordedTime):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    key = models.SlugField(max_length=150, validators=[slug_validator])
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="events_as_actor"
+    )
+    target = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="events_as_target"
+    )
+    channel = models.CharField(max_length=100, blank=True, help_text="email, support ticket, phone, ...")
+    description = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT)
+    private_notes = models.TextField(blank=True, help_text="Never shown publicly or exported publicly.")
+    position = models.PositiveIntegerField(default=0)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["incident", "nominal", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "key"], name="event_unique_key"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="event_status_valid"),
+            models.CheckConstraint(condition=~Q(at=""), name="event_time_required"),
+            models.CheckConstraint(condition=Q(lo__lt=models.F("hi")), name="event_interval_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.at})"
+
+    def default_timezone(self):
+        return self.incident.timezone
+
+
+class CitationBase(models.Model):
+    """A source backing a record, with the source's own words and where they are."""
+
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+")
+    quote = models.TextField(blank=True, help_text="The source's own words, verbatim.")
+    locator = models.CharField(max_length=200, blank=True, help_text="paragraph 4, 02:13, page 2, ...")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return f"{self.source} ({self.locator})" if self.locator else str(self.source)
+
+
+class EventCitation(CitationBase):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="event_citations")
+
+    class Meta(CitationBase.Meta):
+        pass
+
+
+class Correction(models.Model):
+    """A correction to the public record of an incident, shown on its page."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="corrections")
+    date = models.DateField()
+    text = models.TextField()
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["incident", "date", "position", "id"]
+
+    def __str__(self):
+        return f"Correction of {self.date}"
+
+
+class CorrectionCitation(CitationBase):
+    correction = models.ForeignKey(Correction, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="correction_citations")
+
+    class Meta(CitationBase.Meta):
+        pass

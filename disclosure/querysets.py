@@ -1,0 +1,99 @@
+"""What the public may see, defined once.
+
+Every public surface (pages, feeds, sitemap, search, API, public export) reads
+through these `public()` methods; nothing else decides visibility. The rules
+(bundle-v1.md):
+
+* an incident is public when it is published or retracted and its embargo, if
+  any, has passed;
+* events and claims are public when published themselves and their incident is
+  public; a response when published and its claim is public;
+* organisations and sources are public only when something public refers to
+  them, so that a draft story's new vendor or article does not leak;
+* private notes are never part of a public representation (serializers and
+  exports leave them out; tests enforce it).
+"""
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def _model(label):
+    return apps.get_model(label)
+
+
+class IncidentQuerySet(models.QuerySet):
+    PUBLIC_STATUSES = ("published", "retracted")
+
+    def public(self, now=None):
+        now = now or timezone.now()
+        return self.filter(status__in=self.PUBLIC_STATUSES).filter(
+            Q(embargo_until__isnull=True) | Q(embargo_until__lte=now)
+        )
+
+
+class ParticipantQuerySet(models.QuerySet):
+    def public(self, now=None):
+        return self.filter(incident__in=_model("disclosure.Incident").objects.public(now))
+
+
+class ExposedDataQuerySet(models.QuerySet):
+    def public(self, now=None):
+        return self.filter(incident__in=_model("disclosure.Incident").objects.public(now))
+
+
+class DataClassQuerySet(models.QuerySet):
+    def public(self, now=None):
+        # The vocabulary itself is reference data, public like a glossary.
+        return self.all()
+
+
+class EventQuerySet(models.QuerySet):
+    def public(self, now=None):
+        return self.filter(status="published", incident__in=_model("disclosure.Incident").objects.public(now))
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def public(self, now=None):
+        Incident = _model("disclosure.Incident")
+        Participant = _model("disclosure.Participant")
+        Event = _model("disclosure.Event")
+        Claim = _model("claims.Claim")
+        Response = _model("claims.Response")
+        Source = _model("disclosure.Source")
+        events = Event.objects.public(now)
+        referenced = (
+            Q(id__in=Incident.objects.public(now).values("vendor_id"))
+            | Q(id__in=Participant.objects.public(now).values("organization_id"))
+            | Q(id__in=events.exclude(actor=None).values("actor_id"))
+            | Q(id__in=events.exclude(target=None).values("target_id"))
+            | Q(id__in=Claim.objects.public(now).values("claimant_id"))
+            | Q(id__in=Response.objects.public(now).values("responder_id"))
+            | Q(id__in=Source.objects.public(now).exclude(outlet=None).values("outlet_id"))
+        )
+        return self.filter(referenced)
+
+
+class SourceQuerySet(models.QuerySet):
+    def public(self, now=None):
+        EventCitation = _model("disclosure.EventCitation")
+        CorrectionCitation = _model("disclosure.CorrectionCitation")
+        ClaimCitation = _model("claims.ClaimCitation")
+        ResponseCitation = _model("claims.ResponseCitation")
+        Event = _model("disclosure.Event")
+        Claim = _model("claims.Claim")
+        Response = _model("claims.Response")
+        Incident = _model("disclosure.Incident")
+        cited = (
+            Q(id__in=EventCitation.objects.filter(event__in=Event.objects.public(now)).values("source_id"))
+            | Q(id__in=ClaimCitation.objects.filter(claim__in=Claim.objects.public(now)).values("source_id"))
+            | Q(id__in=ResponseCitation.objects.filter(response__in=Response.objects.public(now)).values("source_id"))
+            | Q(
+                id__in=CorrectionCitation.objects.filter(correction__incident__in=Incident.objects.public(now)).values(
+                    "source_id"
+                )
+            )
+        )
+        return self.filter(cited)

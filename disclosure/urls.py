@@ -1,0 +1,10 @@
+"""Root URL configuration: the public site, the admin and the API."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/", include("disclosure.api.urls")),
+    path("", include("disclosure.site_urls")),
+]
