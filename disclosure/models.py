@@ -406,3 +406,135 @@ class CorrectionCitation(CitationBase):
 
     class Meta(CitationBase.Meta):
         pass
+
+
+# --- metrics (time-and-metrics.md §3-§6) -----------------------------------
+
+
+class Metric(models.TextChoices):
+    EXPOSURE_DURATION = "exposure_duration", "exposure duration"
+    TIME_TO_DISCOVERY = "time_to_discovery", "time to discovery"
+    DISCOVERY_TO_NOTICE = "discovery_to_notice", "discovery to notice"
+    NOTICE_TO_PUBLICATION = "notice_to_publication", "notice to publication"
+    NOTICE_TO_ACKNOWLEDGEMENT = "notice_to_acknowledgement", "notice to acknowledgement"
+    PUBLICATION_TO_VENDOR_AWARENESS = "publication_to_vendor_awareness", "publication to vendor awareness"
+    NOTICE_TO_REMEDIATION = "notice_to_remediation", "notice to remediation"
+    PUBLICATION_TO_STATEMENT = "publication_to_statement", "publication to statement"
+    AWARENESS_TO_USER_NOTIFICATION = "awareness_to_user_notification", "awareness to user notification"
+
+
+class MetricView(models.TextChoices):
+    PUBLIC = "public", "public (published events only)"
+    STAFF = "staff", "staff (all events)"
+
+
+class Norm(models.Model):
+    """A published disclosure norm to compare a metric with (time-and-metrics.md §5)."""
+
+    slug = models.SlugField(max_length=64, unique=True, validators=[slug_validator])
+    name = models.CharField(max_length=200)
+    metric = models.CharField(
+        max_length=40, choices=Metric.choices, blank=True, help_text="The metric this norm bounds; blank if none."
+    )
+    window_seconds = models.PositiveBigIntegerField(help_text="The window, in seconds (business days counted as days).")
+    window_text = models.CharField(max_length=200, help_text="The window as the norm states it.")
+    source_title = models.CharField(max_length=300)
+    source_url = models.URLField(max_length=500)
+    notes = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "slug"]
+
+    def __str__(self):
+        return self.name
+
+
+class IncidentMetric(models.Model):
+    """One metric of one incident, in one view, with its bounds and the events it came from."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="metrics")
+    view = models.CharField(max_length=8, choices=MetricView.choices)
+    metric = models.CharField(max_length=40, choices=Metric.choices)
+    nominal_seconds = models.BigIntegerField()
+    min_seconds = models.BigIntegerField()
+    max_seconds = models.BigIntegerField()
+    open = models.BooleanField(default=False, help_text="The end has not happened yet; figures run to computed_at.")
+    start_event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, related_name="+")
+    end_event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["incident", "view", "metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "view", "metric"], name="incident_metric_unique"),
+            models.CheckConstraint(
+                condition=Q(min_seconds__lte=models.F("max_seconds")), name="incident_metric_bounds_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["view", "metric", "nominal_seconds"])]
+
+    def __str__(self):
+        return f"{self.incident} {self.metric} ({self.view})"
+
+
+class MetricAggregate(models.Model):
+    """A metric summarised over a group of incidents: overall, per reporter, per vendor, per year."""
+
+    class Dimension(models.TextChoices):
+        OVERALL = "overall", "all incidents"
+        REPORTER = "reporter", "reporting organisation"
+        VENDOR = "vendor", "vendor"
+        YEAR = "year", "year"
+
+    view = models.CharField(max_length=8, choices=MetricView.choices)
+    dimension = models.CharField(max_length=8, choices=Dimension.choices)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="metric_aggregates"
+    )
+    year = models.PositiveIntegerField(null=True, blank=True)
+    metric = models.CharField(max_length=40, choices=Metric.choices)
+    incident_count = models.PositiveIntegerField()
+    open_count = models.PositiveIntegerField(default=0)
+    median_seconds = models.FloatField(null=True)
+    q1_seconds = models.FloatField(null=True)
+    q3_seconds = models.FloatField(null=True)
+    median_min_seconds = models.FloatField(null=True, help_text="Median of the lower bounds: the median's lower bound.")
+    median_max_seconds = models.FloatField(null=True, help_text="Median of the upper bounds: the median's upper bound.")
+    norm_shares = models.JSONField(default=dict, help_text="{norm slug: {met, of, share}} for notice windows.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["view", "dimension", "year", "organization", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["view", "dimension", "organization", "year", "metric"],
+                name="metric_aggregate_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.dimension} {self.organization or self.year or ''} {self.metric}"
+
+
+class ResponseAggregate(models.Model):
+    """How a vendor (or everyone, overall) answered claims: counts by current stance."""
+
+    view = models.CharField(max_length=8, choices=MetricView.choices)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="response_aggregates"
+    )
+    claims = models.PositiveIntegerField()
+    stance_counts = models.JSONField(default=dict, help_text="{stance or awaiting_response: count}")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["view", "organization"], name="response_aggregate_unique", nulls_distinct=False
+            ),
+        ]
+
+    def __str__(self):
+        return f"responses of {self.organization or 'all vendors'} ({self.view})"
