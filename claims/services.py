@@ -2,7 +2,13 @@
 
 from django.db import transaction
 
-from disclosure.services import _assign, _next_position, _require, incident_metrics_enqueue
+from disclosure.services import (
+    _assign,
+    _next_position,
+    _require,
+    _require_publish_if_published,
+    incident_metrics_enqueue,
+)
 
 from .models import Claim, Response
 
@@ -10,6 +16,7 @@ from .models import Claim, Response
 @transaction.atomic
 def claim_create(*, incident, by=None, **fields):
     _require(by, "claims.add_claim")
+    _require_publish_if_published(by, fields.get("status", Claim._meta.get_field("status").default))
     fields.setdefault("position", _next_position(incident.claims))
     claim = _assign(Claim(incident=incident), fields)
     incident_metrics_enqueue(incident_id=incident.pk)
@@ -38,6 +45,7 @@ def claim_delete(*, claim, by=None):
 def response_add(*, claim, by=None, **fields):
     """Append a response to the claim's history; earlier responses are kept."""
     _require(by, "claims.add_response")
+    _require_publish_if_published(by, fields.get("status", Response._meta.get_field("status").default))
     fields.setdefault("position", _next_position(claim.responses))
     response = _assign(Response(claim=claim), fields)
     incident_metrics_enqueue(incident_id=claim.incident_id)

@@ -30,6 +30,12 @@ def _require(user, perm):
         raise PermissionDenied(f"You do not have permission to do this ({perm}).")
 
 
+def _require_publish_if_published(by, status):
+    """Only roles that may publish can create a record directly as published."""
+    if status == "published":
+        _require(by, "disclosure.publish_incident")
+
+
 def _assign(instance, fields):
     for name, value in fields.items():
         setattr(instance, name, value)
@@ -156,6 +162,7 @@ def correction_add(*, incident, date, text, by=None):
 @transaction.atomic
 def event_create(*, incident, by=None, **fields):
     _require(by, "disclosure.add_event")
+    _require_publish_if_published(by, fields.get("status", Event._meta.get_field("status").default))
     fields.setdefault("position", _next_position(incident.events))
     event = _assign(Event(incident=incident), fields)
     incident_metrics_enqueue(incident_id=incident.pk)
