@@ -50,3 +50,12 @@ def public_incident_detail(slug, now=None):
 
 def public_organization(slug, now=None):
     return get_object_or_404(Organization.objects.public(now), slug=slug)
+
+
+def public_claims(now=None):
+    """Public claims with the vendor's current public stance, the claimant and the incident loaded."""
+    return (
+        Claim.objects.public(now)
+        .with_vendor_stance(public=True)
+        .select_related("claimant", "incident", "incident__vendor")
+    )

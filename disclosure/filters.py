@@ -1,0 +1,153 @@
+"""Search, filters and sorting of incidents and claims, shared by the public site and the API.
+
+Both FilterSets are plain `django_filters.FilterSet`s meant to run on querysets
+that already come from the public selectors (`selectors.public_incidents()`,
+`selectors.public_claims()`); anything they join to (participants, claims, data
+classes, metrics) is itself restricted to what is public, so a search term or a
+filter value can never reveal a private record by changing the results.
+
+Every filter adds a condition or a subquery to the one query: none runs a query
+of its own, so a page's query count does not depend on the filters chosen.
+"""
+
+import django_filters
+from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
+
+from claims.models import STANCE_LABELS, Claim
+
+from .models import Event, ExposedData, IncidentMetric, Metric, MetricView, Norm, Participant
+
+# Participants who report on an incident, as opposed to the vendor it concerns.
+REPORTER_ROLES = ("discoverer", "verifier", "publisher", "notifier")
+
+NOTICE_METRIC = Metric.NOTICE_TO_PUBLICATION
+EXPOSURE_METRIC = Metric.EXPOSURE_DURATION
+
+SORT_CHOICES = [
+    ("newest", "Newest first"),
+    ("largest", "Most people affected"),
+    ("shortest_notice", "Shortest notice"),
+    ("longest_exposure", "Longest exposure"),
+]
+DEFAULT_SORT = "newest"
+
+CLAIM_STATUS_CHOICES = list(STANCE_LABELS.items())
+
+
+def public_metric_seconds(metric, field="nominal_seconds"):
+    """A subquery giving one public metric figure of the outer incident (None when absent)."""
+    return Subquery(
+        IncidentMetric.objects.filter(incident=OuterRef("pk"), view=MetricView.PUBLIC, metric=metric).values(field)[:1]
+    )
+
+
+def first_public_event_time():
+    """The nominal instant of the incident's earliest public event: the date an incident is listed under."""
+    return Subquery(
+        Event.objects.public()
+        .filter(incident=OuterRef("pk"))
+        .order_by()
+        .values("incident")
+        .annotate(first=Min("nominal"))
+        .values("first")[:1]
+    )
+
+
+def with_listing_figures(queryset):
+    """Annotate `started_at`, `notice_seconds` and `exposure_seconds` for listing, sorting and filtering."""
+    if "started_at" in queryset.query.annotations:
+        return queryset
+    return queryset.annotate(
+        started_at=first_public_event_time(),
+        notice_seconds=public_metric_seconds(NOTICE_METRIC),
+        exposure_seconds=public_metric_seconds(EXPOSURE_METRIC),
+    )
+
+
+class IncidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    vendor = django_filters.CharFilter(field_name="vendor__slug", label="Vendor")
+    reporter = django_filters.CharFilter(method="filter_reporter", label="Reporting organisation")
+    year = django_filters.NumberFilter(method="filter_year", label="Year")
+    data_class = django_filters.CharFilter(method="filter_data_class", label="Data exposed")
+    claim_status = django_filters.ChoiceFilter(
+        method="filter_claim_status", choices=CLAIM_STATUS_CHOICES, label="Has a claim the vendor"
+    )
+    notice_under = django_filters.CharFilter(method="filter_notice_under", label="Notice shorter than")
+    sort = django_filters.ChoiceFilter(method="filter_sort", choices=SORT_CHOICES, label="Sort", empty_label=None)
+
+    class Meta:
+        fields = []
+
+    def filter_queryset(self, queryset):
+        queryset = with_listing_figures(queryset)
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("sort"):
+            queryset = self.filter_sort(queryset, "sort", DEFAULT_SORT)
+        return queryset
+
+    def filter_q(self, queryset, name, value):
+        condition = Q()
+        for term in value.split():
+            claims = Claim.objects.public().filter(incident=OuterRef("pk"), statement__icontains=term)
+            reporters = Participant.objects.filter(
+                incident=OuterRef("pk"), role__in=REPORTER_ROLES, organization__name__icontains=term
+            )
+            condition &= (
+                Q(title__icontains=term)
+                | Q(summary__icontains=term)
+                | Q(vendor__name__icontains=term)
+                | Exists(reporters)
+                | Exists(claims)
+            )
+        return queryset.filter(condition)
+
+    def filter_reporter(self, queryset, name, value):
+        reporters = Participant.objects.filter(
+            incident=OuterRef("pk"), role__in=REPORTER_ROLES, organization__slug=value
+        )
+        return queryset.filter(Exists(reporters))
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(started_at__year=int(value))
+
+    def filter_data_class(self, queryset, name, value):
+        return queryset.filter(Exists(ExposedData.objects.filter(incident=OuterRef("pk"), data_class__slug=value)))
+
+    def filter_claim_status(self, queryset, name, value):
+        claims = Claim.objects.public().with_vendor_stance(public=True).filter(incident=OuterRef("pk"))
+        return queryset.filter(Exists(claims.filter(vendor_stance=value)))
+
+    def filter_notice_under(self, queryset, name, value):
+        # The norm's window as a subquery: an unknown norm matches nothing, and no extra query runs.
+        window = Subquery(Norm.objects.filter(slug=value).values("window_seconds")[:1])
+        return queryset.filter(notice_seconds__lt=window)
+
+    def filter_sort(self, queryset, name, value):
+        orderings = {
+            "newest": [F("started_at").desc(nulls_last=True), "-created_at"],
+            "largest": [F("affected_count").desc(nulls_last=True), F("started_at").desc(nulls_last=True)],
+            "shortest_notice": [F("notice_seconds").asc(nulls_last=True), F("started_at").desc(nulls_last=True)],
+            "longest_exposure": [F("exposure_seconds").desc(nulls_last=True), F("started_at").desc(nulls_last=True)],
+        }
+        return queryset.order_by(*orderings.get(value, orderings[DEFAULT_SORT]), "pk")
+
+
+class ClaimFilter(django_filters.FilterSet):
+    """Filters public claims; `stance` is the incident vendor's current public stance."""
+
+    q = django_filters.CharFilter(field_name="statement", lookup_expr="icontains", label="Search")
+    stance = django_filters.ChoiceFilter(method="filter_stance", choices=CLAIM_STATUS_CHOICES, label="Vendor's stance")
+    category = django_filters.ChoiceFilter(choices=Claim.Category.choices, label="Category")
+    claimant = django_filters.CharFilter(field_name="claimant__slug", label="Claimant")
+    vendor = django_filters.CharFilter(field_name="incident__vendor__slug", label="Vendor")
+    incident = django_filters.CharFilter(field_name="incident__slug", label="Incident")
+
+    class Meta:
+        model = Claim
+        fields = []
+
+    def filter_stance(self, queryset, name, value):
+        if "vendor_stance" not in queryset.query.annotations:
+            queryset = queryset.with_vendor_stance(public=True)
+        return queryset.filter(vendor_stance=value)
