@@ -538,3 +538,41 @@ class ResponseAggregate(models.Model):
 
     def __str__(self):
         return f"responses of {self.organization or 'all vendors'} ({self.view})"
+
+
+class RecomputeRun(models.Model):
+    """One recomputation of metrics: its progress (shown in the admin) and when it read the data.
+
+    `started_at` is taken before the run reads anything, so a run whose start follows a
+    change has seen that change; the aggregates use this to skip redundant work.
+    """
+
+    class Kind(models.TextChoices):
+        FULL = "full", "all incidents and aggregates"
+        AGGREGATES = "aggregates", "aggregates only"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FULL)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    total = models.PositiveIntegerField(default=0, help_text="Incidents to recompute.")
+    done = models.PositiveIntegerField(default=0, help_text="Incidents recomputed so far.")
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.get_status_display()})"
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
