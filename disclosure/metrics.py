@@ -1,9 +1,511 @@
-"""Disclosure-window metrics (time-and-metrics.md §3-§4). Filled in by the metrics work (issue 3)."""
+"""Disclosure-window metrics (time-and-metrics.md §3-§5): per incident, aggregated, against norms.
+
+The services here are what the Celery tasks, the management command and the admin
+call. Everything is set-based: a batch of incidents costs a fixed handful of
+queries (lock the incidents, read their events, read their stored metrics, upsert
+what changed, delete what is gone, stamp the rest), whatever its size, and a
+single incident is simply a batch of one. Durations come from the stored UTC
+columns `lo`, `hi` and `nominal` of each event, with the exact arithmetic of
+`timemath` (whole microseconds, nominal rounded half up), so nothing is re-parsed.
+
+Concurrency: each batch runs in one transaction that first locks its incident
+rows (`SELECT ... FOR UPDATE` on PostgreSQL, in primary-key order so two batches
+never deadlock), then reads and writes. Two recomputations of one incident are
+therefore serialised, and each computes from the events committed when it got
+the lock: whatever the interleaving, the rows left are those of the latest data.
+The aggregates are rebuilt under a PostgreSQL advisory lock for the same reason.
+SQLite serialises writers itself (a loser gets "database is locked" and the task
+retries); production runs on PostgreSQL.
+
+docs/methodology.md explains the choices in plain language.
+"""
+
+import logging
+import time
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from . import timemath
+from .models import (
+    Event,
+    Incident,
+    IncidentMetric,
+    Metric,
+    MetricAggregate,
+    MetricView,
+    Norm,
+    Participant,
+    RecomputeRun,
+    ResponseAggregate,
+)
+
+logger = logging.getLogger(__name__)
+
+FIRST, LAST = "first", "last"
+
+#: metric -> (start kinds (the earliest of their first events), end kind, which end event)
+DEFINITIONS = {
+    Metric.EXPOSURE_DURATION: (("exposure_started",), "remediated", LAST),
+    Metric.TIME_TO_DISCOVERY: (("exposure_started",), "discovered", FIRST),
+    Metric.DISCOVERY_TO_NOTICE: (("discovered",), "vendor_notified", FIRST),
+    Metric.NOTICE_TO_PUBLICATION: (("vendor_notified",), "published", FIRST),
+    Metric.NOTICE_TO_ACKNOWLEDGEMENT: (("vendor_notified",), "vendor_acknowledged", FIRST),
+    Metric.PUBLICATION_TO_VENDOR_AWARENESS: (("published",), "vendor_aware", FIRST),
+    Metric.NOTICE_TO_REMEDIATION: (("vendor_notified",), "remediated", FIRST),
+    Metric.PUBLICATION_TO_STATEMENT: (("published",), "vendor_statement", FIRST),
+    Metric.AWARENESS_TO_USER_NOTIFICATION: (("vendor_notified", "vendor_aware"), "users_notified", FIRST),
+}
+#: Ends that may simply not have happened yet: a metric ending in one of them is open, not absent.
+OPEN_ENDS = frozenset({"vendor_acknowledged", "remediated", "vendor_statement", "users_notified"})
+KINDS = sorted({k for starts, end, _ in DEFINITIONS.values() for k in (*starts, end)})
+METRIC_ORDER = {m: i for i, m in enumerate(Metric.values)}
+
+BATCH_SIZE = 1000
+_US = timedelta(microseconds=1)
+_US_PER_S = 1_000_000
+_LOCK_AGGREGATES = 731_003  # an arbitrary constant naming this project's aggregates lock
+_UPDATE_FIELDS = ["nominal_seconds", "min_seconds", "max_seconds", "open", "start_event", "end_event", "computed_at"]
 
 
-def incident_metrics_recompute(*, incident_id):
-    return None
+# --- per-incident computation (pure: no queries) ----------------------------
 
 
-def metrics_recompute_all():
-    return None
+def span(a, b):
+    """(nominal, min, max) whole seconds from time `a` to time `b`, each a (lo, hi, nominal) triple.
+
+    The same arithmetic as `timemath.duration` (spec §2), on stored UTC columns:
+    nominal rounded half up, min floored, max ceiled (both exact for stored bounds).
+    """
+    a_lo, a_hi, a_nom = a
+    b_lo, b_hi, b_nom = b
+    return (
+        ((b_nom - a_nom) // _US + _US_PER_S // 2) // _US_PER_S,
+        ((b_lo - a_hi) // _US) // _US_PER_S,
+        -(-((b_hi - a_lo) // _US) // _US_PER_S),
+    )
+
+
+def compute_incident(events, now):
+    """The metrics of one incident from its events, as {metric: (nominal, min, max, open, start_id, end_id)}.
+
+    `events` are (id, kind, lo, hi, nominal) tuples ordered by (nominal, position, id),
+    so the first event of a kind is the first seen and the last is the last seen.
+    """
+    first, last, order = {}, {}, {}
+    for index, event in enumerate(events):
+        kind = event[1]
+        if kind not in first:
+            first[kind] = event
+            order[event[0]] = index
+        last[kind] = event
+    result = {}
+    now_point = (now, now, now)
+    for metric, (start_kinds, end_kind, which) in DEFINITIONS.items():
+        starts = [first[k] for k in start_kinds if k in first]
+        if not starts:
+            continue
+        # the earliest of the candidates' first events, in the (nominal, position, id) order
+        start = min(starts, key=lambda e: order[e[0]])
+        end = (last if which == LAST else first).get(end_kind)
+        if end is not None:
+            result[metric] = (*span(start[2:], end[2:]), False, start[0], end[0])
+        elif end_kind in OPEN_ENDS:
+            result[metric] = (*span(start[2:], now_point), True, start[0], None)
+    return result
+
+
+# --- per-incident recomputation (set-based, one batch at a time) ------------
+
+
+def _lock_incidents(ids):
+    """Lock the incidents (PostgreSQL; a no-op on SQLite) and return those that still exist."""
+    return list(Incident.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", flat=True))
+
+
+def _recompute_batch(ids, *, now):
+    """Recompute every metric of the incidents `ids` in one transaction; return counters."""
+    counters = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
+    with transaction.atomic():
+        ids = _lock_incidents(ids)
+        if not ids:
+            return counters
+        # Public rows exist only for public incidents and only from published events:
+        # the rule of Event.objects.public(), applied to this one read (a test holds them equal).
+        public_incidents = set(Incident.objects.public(now).filter(pk__in=ids).values_list("pk", flat=True))
+        events = defaultdict(list)
+        public_events = defaultdict(list)
+        rows = (
+            Event.objects.filter(incident_id__in=ids, kind__in=KINDS)
+            .order_by("incident_id", "nominal", "position", "id")
+            .values_list("incident_id", "id", "kind", "lo", "hi", "nominal", "status")
+        )
+        for incident_id, *event, status in rows:
+            events[incident_id].append(event)
+            if status == "published" and incident_id in public_incidents:
+                public_events[incident_id].append(event)
+
+        desired = {}
+        for incident_id in ids:
+            for view, source in ((MetricView.STAFF, events), (MetricView.PUBLIC, public_events)):
+                if view == MetricView.PUBLIC and incident_id not in public_incidents:
+                    continue
+                for metric, values in compute_incident(source.get(incident_id, ()), now).items():
+                    desired[(incident_id, view, metric)] = values
+
+        existing = {
+            (incident_id, view, metric): (pk, tuple(values))
+            for pk, incident_id, view, metric, *values in IncidentMetric.objects.filter(
+                incident_id__in=ids
+            ).values_list(
+                "pk",
+                "incident_id",
+                "view",
+                "metric",
+                "nominal_seconds",
+                "min_seconds",
+                "max_seconds",
+                "open",
+                "start_event_id",
+                "end_event_id",
+            )
+        }
+        changed = [
+            IncidentMetric(
+                incident_id=key[0],
+                view=key[1],
+                metric=key[2],
+                nominal_seconds=v[0],
+                min_seconds=v[1],
+                max_seconds=v[2],
+                open=v[3],
+                start_event_id=v[4],
+                end_event_id=v[5],
+                computed_at=now,
+            )
+            for key, v in desired.items()
+            if key not in existing or existing[key][1] != v
+        ]
+        stale = [pk for key, (pk, _) in existing.items() if key not in desired]
+        if stale:
+            IncidentMetric.objects.filter(pk__in=stale).delete()
+        if changed:
+            IncidentMetric.objects.bulk_create(
+                changed,
+                batch_size=BATCH_SIZE,
+                update_conflicts=True,
+                unique_fields=["incident", "view", "metric"],
+                update_fields=_UPDATE_FIELDS,
+            )
+        # The unchanged rows were verified now: say so, in one statement.
+        IncidentMetric.objects.filter(incident_id__in=ids).exclude(computed_at=now).update(computed_at=now)
+        counters.update(
+            incidents=len(ids), written=len(changed), deleted=len(stale), unchanged=len(desired) - len(changed)
+        )
+    return counters
+
+
+def incident_metrics_recompute(*, incident_id, now=None):
+    """Recompute both views of one incident's metrics; a deleted incident leaves nothing to do."""
+    return _recompute_batch([incident_id], now=now or timezone.now())
+
+
+def metrics_recompute_all(*, progress=None, run=None, now=None):
+    """Recompute every incident's metrics, then the aggregates; return a summary.
+
+    `progress(done, total)` is called after each batch; `run` (a RecomputeRun, e.g.
+    one the admin created) records the progress for others to watch.
+    """
+    started = time.perf_counter()
+    now = now or timezone.now()
+    if run is None:
+        run = RecomputeRun.objects.create(kind=RecomputeRun.Kind.FULL)
+    ids = list(Incident.objects.order_by("pk").values_list("pk", flat=True))
+    RecomputeRun.objects.filter(pk=run.pk).update(
+        status=RecomputeRun.Status.RUNNING, started_at=now, total=len(ids), done=0
+    )
+    totals = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
+    try:
+        for offset in range(0, len(ids), BATCH_SIZE):
+            counters = _recompute_batch(ids[offset : offset + BATCH_SIZE], now=now)
+            for key, value in counters.items():
+                totals[key] += value
+            done = min(len(ids), offset + BATCH_SIZE)
+            RecomputeRun.objects.filter(pk=run.pk).update(done=done)
+            if progress is not None:
+                progress(done, len(ids))
+        totals.update(aggregates_recompute(now=now))
+    except BaseException:
+        RecomputeRun.objects.filter(pk=run.pk).update(status=RecomputeRun.Status.FAILED, finished_at=timezone.now())
+        raise
+    totals["seconds"] = round(time.perf_counter() - started, 3)
+    RecomputeRun.objects.filter(pk=run.pk).update(
+        status=RecomputeRun.Status.DONE, finished_at=timezone.now(), summary=totals, done=len(ids)
+    )
+    _prune_runs()
+    return totals
+
+
+# --- aggregates ---------------------------------------------------------------
+
+
+def quantile(sorted_values, q):
+    """The q-quantile by linear interpolation between order statistics (Excel QUARTILE.INC, numpy's default)."""
+    if not sorted_values:
+        return None
+    position = (len(sorted_values) - 1) * q
+    below = int(position)
+    above = min(below + 1, len(sorted_values) - 1)
+    fraction = position - below
+    return sorted_values[below] + (sorted_values[above] - sorted_values[below]) * fraction
+
+
+def _lock_aggregates():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_AGGREGATES])
+
+
+def _first_nominal_by_incident(queryset, kind):
+    return dict(
+        queryset.filter(kind=kind)
+        .values("incident_id")
+        .annotate(first=Min("nominal"))
+        .values_list("incident_id", "first")
+    )
+
+
+def incident_years(view, now):
+    """{incident id: year}: the UTC year of the first published event, else of the first exposure_started."""
+    events = Event.objects.public(now) if view == MetricView.PUBLIC else Event.objects.all()
+    years = {pk: when.year for pk, when in _first_nominal_by_incident(events, "exposure_started").items()}
+    years.update({pk: when.year for pk, when in _first_nominal_by_incident(events, "published").items()})
+    return years
+
+
+def _summarise(values, norms):
+    """One MetricAggregate's figures from [(nominal, min, max, open), ...]."""
+    closed = [v for v in values if not v[3]]
+    nominal = sorted(v[0] for v in closed)
+    lows = sorted(v[1] for v in closed)
+    highs = sorted(v[2] for v in closed)
+    shares = {}
+    for norm in norms:
+        window = norm.window_seconds
+        met = sum(1 for v in closed if v[2] <= window)
+        missed = sum(1 for v in closed if v[1] > window)
+        of = len(closed)
+        shares[norm.slug] = {
+            "met": met,
+            "uncertain": of - met - missed,
+            "missed": missed,
+            "of": of,
+            "share": round(met / of, 6) if of else None,
+            "share_at_most": round((of - missed) / of, 6) if of else None,
+        }
+    return {
+        "incident_count": len(values),
+        "open_count": len(values) - len(closed),
+        "median_seconds": quantile(nominal, 0.5),
+        "q1_seconds": quantile(nominal, 0.25),
+        "q3_seconds": quantile(nominal, 0.75),
+        "median_min_seconds": quantile(lows, 0.5),
+        "median_max_seconds": quantile(highs, 0.5),
+        "norm_shares": shares,
+    }
+
+
+def aggregates_recompute(*, now=None):
+    """Rebuild every MetricAggregate and ResponseAggregate from the stored per-incident metrics."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_aggregates()
+        vendor_of = dict(Incident.objects.values_list("pk", "vendor_id"))
+        # Retracted incidents stay readable but are left out of the public figures researchers cite.
+        in_public = set(Incident.objects.public(now).exclude(status="retracted").values_list("pk", flat=True))
+        reporters = defaultdict(set)
+        for incident_id, organization_id in Participant.objects.filter(role__in=["discoverer", "notifier"]).values_list(
+            "incident_id", "organization_id"
+        ):
+            reporters[incident_id].add(organization_id)
+        years = {view: incident_years(view, now) for view in MetricView.values}
+        norms = defaultdict(list)
+        for norm in Norm.objects.exclude(metric=""):
+            norms[norm.metric].append(norm)
+
+        groups = defaultdict(list)
+        for view, metric, incident_id, *values in IncidentMetric.objects.values_list(
+            "view", "metric", "incident_id", "nominal_seconds", "min_seconds", "max_seconds", "open"
+        ):
+            if view == MetricView.PUBLIC and incident_id not in in_public:
+                continue
+            groups[(view, "overall", None, None, metric)].append(values)
+            groups[(view, "vendor", vendor_of[incident_id], None, metric)].append(values)
+            for organization_id in reporters.get(incident_id, ()):
+                groups[(view, "reporter", organization_id, None, metric)].append(values)
+            year = years[view].get(incident_id)
+            if year is not None:
+                groups[(view, "year", None, year, metric)].append(values)
+
+        aggregates = [
+            MetricAggregate(
+                view=view,
+                dimension=dimension,
+                organization_id=organization_id,
+                year=year,
+                metric=metric,
+                computed_at=now,
+                **_summarise(values, norms.get(metric, ())),
+            )
+            for (view, dimension, organization_id, year, metric), values in groups.items()
+        ]
+        MetricAggregate.objects.all().delete()
+        MetricAggregate.objects.bulk_create(aggregates, batch_size=BATCH_SIZE)
+
+        responses = _response_aggregates(now)
+        ResponseAggregate.objects.all().delete()
+        ResponseAggregate.objects.bulk_create(responses, batch_size=BATCH_SIZE)
+    return {"aggregates": len(aggregates), "response_aggregates": len(responses)}
+
+
+def _response_aggregates(now):
+    from claims.models import Claim
+
+    rows = []
+    for view in MetricView.values:
+        if view == MetricView.PUBLIC:
+            claims = Claim.objects.public(now).exclude(incident__status="retracted").with_vendor_stance(public=True)
+        else:
+            claims = Claim.objects.with_vendor_stance(public=False)
+        counts = defaultdict(lambda: defaultdict(int))
+        for vendor_id, stance in claims.values_list("incident__vendor_id", "vendor_stance"):
+            counts[vendor_id][stance] += 1
+            counts[None][stance] += 1
+        for organization_id, stances in counts.items():
+            rows.append(
+                ResponseAggregate(
+                    view=view,
+                    organization_id=organization_id,
+                    claims=sum(stances.values()),
+                    stance_counts=dict(sorted(stances.items())),
+                    computed_at=now,
+                )
+            )
+    return rows
+
+
+def aggregates_recompute_if_stale(*, requested_at):
+    """Rebuild the aggregates unless a run that started after `requested_at` has finished already.
+
+    The debounce that keeps per-incident tasks cheap: after a bulk import queues a
+    hundred incident tasks, the first aggregates task to run after the last of them
+    does the work and the others find it done. A run's `started_at` precedes all its
+    reads, so such a run has seen every change committed before `requested_at`.
+    """
+    if RecomputeRun.objects.filter(status=RecomputeRun.Status.DONE, started_at__gte=requested_at).exists():
+        return None
+    started_at = timezone.now()
+    run = RecomputeRun.objects.create(
+        kind=RecomputeRun.Kind.AGGREGATES, status=RecomputeRun.Status.RUNNING, started_at=started_at
+    )
+    summary = aggregates_recompute(now=started_at)
+    RecomputeRun.objects.filter(pk=run.pk).update(
+        status=RecomputeRun.Status.DONE, finished_at=timezone.now(), summary=summary
+    )
+    _prune_runs()
+    return summary
+
+
+def _prune_runs(keep=200):
+    old = list(
+        RecomputeRun.objects.exclude(status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING])
+        .order_by("-created_at", "-id")
+        .values_list("pk", flat=True)[keep:]
+    )
+    if old:
+        RecomputeRun.objects.filter(pk__in=old).delete()
+
+
+# --- presentation helpers (for the site and the API) --------------------------
+
+SHORT_NORM_NAMES = {"project-zero": "Project Zero", "cert-cc": "CERT/CC", "zdi": "ZDI", "gdpr-art-33": "GDPR"}
+
+
+def norms_for(metric, norms=None):
+    """The norms that bound `metric`, in their display order; pass `norms` to avoid a query per call."""
+    if norms is None:
+        norms = Norm.objects.all()
+    return [n for n in norms if n.metric == metric]
+
+
+def _figures(row_or_seconds):
+    if isinstance(row_or_seconds, int):
+        return row_or_seconds, row_or_seconds, row_or_seconds, False
+    r = row_or_seconds
+    if isinstance(r, dict):
+        return r["nominal_seconds"], r["min_seconds"], r["max_seconds"], r.get("open", False)
+    return r.nominal_seconds, r.min_seconds, r.max_seconds, r.open
+
+
+def norm_comparisons(metric_row_or_seconds, metric, norms=None):
+    """How a figure compares with each norm for `metric`.
+
+    Returns [{"norm": Norm, "share": nominal / window, "met": True | False | None}]:
+    met is True when even the upper bound is within the window, False when even
+    the lower bound exceeds it, and None when the bounds straddle it (or the
+    metric is still open and within the window so far).
+    """
+    nominal, low, high, is_open = _figures(metric_row_or_seconds)
+    result = []
+    for norm in norms_for(metric, norms):
+        window = norm.window_seconds
+        if low > window:
+            met = False
+        elif high <= window and not is_open:
+            met = True
+        else:
+            met = None
+        result.append({"norm": norm, "share": nominal / window, "met": met})
+    return result
+
+
+def format_percent(fraction):
+    percent = fraction * 100
+    if percent >= 10:
+        return f"{percent:.0f} %"
+    if percent >= 1:
+        return f"{percent:.1f} %"
+    if abs(percent) >= 0.01 or percent == 0:
+        return f"{percent:.2f} %"
+    return "< 0.01 %" if percent > 0 else f"{percent:.2g} %"
+
+
+def _range_text(low, high):
+    low_text, high_text = timemath.format_duration(low), timemath.format_duration(high)
+    low_number, _, low_unit = low_text.partition(" ")
+    high_number, _, high_unit = high_text.partition(" ")
+    if low_unit == high_unit and " " not in low_unit:
+        return f"between {low_number} and {high_text}"
+    return f"between {low_text} and {high_text}"
+
+
+def describe_metric(row, norms=None):
+    """Plain English for a metric: '14 minutes (between 13 and 15 minutes), 0.01 % of Project Zero's 90 days'."""
+    nominal, low, high, is_open = _figures(row)
+    text = timemath.format_duration(nominal)
+    if is_open:
+        text = f"open: {text} so far"
+    if low != high:
+        text += f" ({_range_text(low, high)})"
+    metric = row["metric"] if isinstance(row, dict) else row.metric
+    comparisons = norm_comparisons(row, metric, norms)
+    if comparisons:
+        first = comparisons[0]
+        name = SHORT_NORM_NAMES.get(first["norm"].slug, first["norm"].name)
+        text += (
+            f", {format_percent(first['share'])} of {name}'s {timemath.format_duration(first['norm'].window_seconds)}"
+        )
+    return text

@@ -1,22 +1,38 @@
-"""Celery tasks: thin wrappers that take an id, call a service and own the retry policy."""
+"""Celery tasks: thin wrappers that take an id, call a service and own the retry policy.
+
+Reliability (with the CELERY_* settings): every task is idempotent, so it is
+acknowledged late and requeued if its worker dies (`acks_late`,
+`reject_on_worker_lost` in settings); a failure (a lock timeout, a lost database
+connection) is retried with exponential backoff and jitter; the time limits are
+per task, sized to the work: one incident is a handful of queries, the full
+recompute of tens of thousands of incidents takes minutes at worst.
+"""
+
+from datetime import datetime
 
 from celery import shared_task
+from django.utils import timezone
 
 from . import metrics
+from .models import RecomputeRun
+
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_backoff_max": 300, "retry_jitter": True}
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=5,
-)
+@shared_task(bind=True, max_retries=5, soft_time_limit=60, time_limit=90, **RETRY)
 def recompute_incident_metrics(self, incident_id):
     metrics.incident_metrics_recompute(incident_id=incident_id)
+    # Aggregates follow in their own task, debounced: see metrics.aggregates_recompute_if_stale.
+    recompute_aggregates.delay(timezone.now().isoformat())
 
 
-@shared_task(bind=True, autoretry_for=(Exception,), retry_backoff=True, max_retries=3)
-def recompute_all_metrics(self):
-    metrics.metrics_recompute_all()
+@shared_task(bind=True, max_retries=5, soft_time_limit=300, time_limit=360, **RETRY)
+def recompute_aggregates(self, requested_at):
+    metrics.aggregates_recompute_if_stale(requested_at=datetime.fromisoformat(requested_at))
+
+
+@shared_task(bind=True, max_retries=3, soft_time_limit=1800, time_limit=1900, **RETRY)
+def recompute_all_metrics(self, run_id=None):
+    """The periodic full recompute (celery beat), also started from the admin with a RecomputeRun to report to."""
+    run = RecomputeRun.objects.filter(pk=run_id).first() if run_id else None
+    metrics.metrics_recompute_all(run=run)

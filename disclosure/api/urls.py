@@ -1,1 +1,5 @@
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("v1/", include("disclosure.api.metrics_urls")),
+]

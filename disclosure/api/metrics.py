@@ -1,0 +1,232 @@
+"""Read-only metrics API: one incident's metrics (time-and-metrics.md §7) and the aggregates.
+
+Anyone may read; the public view is computed from public events of public
+incidents only, and anything not public is 404. Staff may ask for `?view=staff`,
+computed from every event.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import ListAPIView
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from disclosure import metrics
+from disclosure.models import Incident, IncidentMetric, Metric, MetricAggregate, MetricView, Norm, ResponseAggregate
+
+from .pagination import BoundedPageNumberPagination
+from .permissions import sees_everything
+
+VIEW_PARAMETER = OpenApiParameter(
+    "view",
+    str,
+    enum=MetricView.values,
+    description="`public` (default): from public events only. `staff`: from all events; staff only.",
+)
+
+
+def requested_view(request):
+    view = request.query_params.get("view") or MetricView.PUBLIC
+    if view not in MetricView.values:
+        raise ValidationError({"view": f"Choose one of: {', '.join(MetricView.values)}."})
+    if view == MetricView.STAFF and not sees_everything(request.user):
+        raise PermissionDenied("Only staff may see the staff view.")
+    return view
+
+
+class NormComparisonSerializer(serializers.Serializer):
+    norm = serializers.CharField(help_text="The norm's slug.")
+    name = serializers.CharField()
+    window_seconds = serializers.IntegerField()
+    window_text = serializers.CharField()
+    source_url = serializers.URLField()
+    share = serializers.FloatField(help_text="The nominal figure as a fraction of the norm's window.")
+    met = serializers.BooleanField(
+        allow_null=True,
+        help_text="true: within the window even at its upper bound; false: beyond it even at its lower bound; null: uncertain.",
+    )
+
+
+class MetricSerializer(serializers.Serializer):
+    metric = serializers.ChoiceField(choices=Metric.choices)
+    label = serializers.CharField()
+    nominal_seconds = serializers.IntegerField()
+    min_seconds = serializers.IntegerField()
+    max_seconds = serializers.IntegerField()
+    open = serializers.BooleanField(help_text="The end has not happened yet; the figures run to computed_at.")
+    start_event = serializers.CharField(allow_null=True, help_text="Key of the event the metric starts at.")
+    end_event = serializers.CharField(allow_null=True, help_text="Key of the event it ends at; null when open.")
+    description = serializers.CharField(help_text="The figure in words, with its bounds and the first norm.")
+    norms = NormComparisonSerializer(many=True)
+
+
+class IncidentMetricsSerializer(serializers.Serializer):
+    incident = serializers.SlugField()
+    view = serializers.ChoiceField(choices=MetricView.choices)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    metrics = MetricSerializer(many=True)
+
+
+def metric_payload(row, norms):
+    return {
+        "metric": row.metric,
+        "label": row.get_metric_display(),
+        "nominal_seconds": row.nominal_seconds,
+        "min_seconds": row.min_seconds,
+        "max_seconds": row.max_seconds,
+        "open": row.open,
+        "start_event": row.start_event.key if row.start_event else None,
+        "end_event": row.end_event.key if row.end_event else None,
+        "description": metrics.describe_metric(row, norms),
+        "norms": [
+            {
+                "norm": c["norm"].slug,
+                "name": c["norm"].name,
+                "window_seconds": c["norm"].window_seconds,
+                "window_text": c["norm"].window_text,
+                "source_url": c["norm"].source_url,
+                "share": c["share"],
+                "met": c["met"],
+            }
+            for c in metrics.norm_comparisons(row, row.metric, norms)
+        ],
+    }
+
+
+class IncidentMetricsView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="incident_metrics",
+        parameters=[VIEW_PARAMETER],
+        responses=IncidentMetricsSerializer,
+        tags=["metrics"],
+        summary="An incident's disclosure-window metrics",
+        description="Each metric in whole seconds with its bounds, whether it is still open, and how it compares with the published norms. 404 unless the incident is public (staff view: any incident).",
+    )
+    def get(self, request, slug):
+        view = requested_view(request)
+        incidents = Incident.objects.all() if view == MetricView.STAFF else Incident.objects.public()
+        incident = get_object_or_404(incidents.only("pk", "slug"), slug=slug)
+        rows = sorted(
+            IncidentMetric.objects.filter(incident=incident, view=view).select_related("start_event", "end_event"),
+            key=lambda r: metrics.METRIC_ORDER[r.metric],
+        )
+        norms = list(Norm.objects.all())
+        data = {
+            "incident": incident.slug,
+            "view": view,
+            "computed_at": max((r.computed_at for r in rows), default=None),
+            "metrics": [metric_payload(r, norms) for r in rows],
+        }
+        return Response(IncidentMetricsSerializer(data).data)
+
+
+class MetricAggregateSerializer(serializers.ModelSerializer):
+    organization = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True, default=None)
+    norm_shares = serializers.JSONField(
+        help_text="{norm slug: {met, uncertain, missed, of, share, share_at_most}} over the closed figures."
+    )
+
+    class Meta:
+        model = MetricAggregate
+        fields = [
+            "view",
+            "dimension",
+            "organization",
+            "organization_name",
+            "year",
+            "metric",
+            "incident_count",
+            "open_count",
+            "median_seconds",
+            "q1_seconds",
+            "q3_seconds",
+            "median_min_seconds",
+            "median_max_seconds",
+            "norm_shares",
+            "computed_at",
+        ]
+        read_only_fields = fields
+
+
+def _choice(request, name, choices):
+    value = request.query_params.get(name)
+    if value and value not in choices:
+        raise ValidationError({name: f"Choose one of: {', '.join(choices)}."})
+    return value
+
+
+@extend_schema(
+    operation_id="metric_aggregates",
+    tags=["metrics"],
+    summary="Metrics aggregated over incidents",
+    description="Median, quartiles, the median's bounds and the share meeting each norm, per reporting organisation, vendor, year and overall. See docs/methodology.md.",
+    parameters=[
+        VIEW_PARAMETER,
+        OpenApiParameter("dimension", str, enum=MetricAggregate.Dimension.values),
+        OpenApiParameter("metric", str, enum=Metric.values),
+        OpenApiParameter("organization", str, description="Organisation slug (reporter or vendor dimension)."),
+        OpenApiParameter("year", OpenApiTypes.INT),
+    ],
+)
+class MetricAggregateListView(ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = MetricAggregateSerializer
+    pagination_class = BoundedPageNumberPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        request = self.request
+        filters = {"view": requested_view(request)}
+        if dimension := _choice(request, "dimension", MetricAggregate.Dimension.values):
+            filters["dimension"] = dimension
+        if metric := _choice(request, "metric", Metric.values):
+            filters["metric"] = metric
+        if organization := request.query_params.get("organization"):
+            filters["organization__slug"] = organization
+        if year := request.query_params.get("year"):
+            if not year.isdigit():
+                raise ValidationError({"year": "A year is a whole number, like 2019."})
+            filters["year"] = int(year)
+        return (
+            MetricAggregate.objects.filter(**filters)
+            .select_related("organization")
+            .order_by("dimension", "year", "organization__slug", "metric", "id")
+        )
+
+
+class ResponseAggregateSerializer(serializers.ModelSerializer):
+    vendor = serializers.SlugRelatedField(source="organization", slug_field="slug", read_only=True, allow_null=True)
+    vendor_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True, default=None)
+    stance_counts = serializers.JSONField(help_text="{stance or awaiting_response: number of claims}")
+
+    class Meta:
+        model = ResponseAggregate
+        fields = ["view", "vendor", "vendor_name", "claims", "stance_counts", "computed_at"]
+        read_only_fields = fields
+
+
+@extend_schema(
+    operation_id="response_aggregates",
+    tags=["metrics"],
+    summary="How vendors answered claims",
+    description="Claims counted by the vendor's current stance, per vendor and overall (vendor null).",
+    parameters=[VIEW_PARAMETER, OpenApiParameter("vendor", str, description="Vendor slug.")],
+)
+class ResponseAggregateListView(ListAPIView):
+    permission_classes = [AllowAny]
+    serializer_class = ResponseAggregateSerializer
+    pagination_class = BoundedPageNumberPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        queryset = ResponseAggregate.objects.filter(view=requested_view(self.request)).select_related("organization")
+        if vendor := self.request.query_params.get("vendor"):
+            queryset = queryset.filter(organization__slug=vendor)
+        return queryset.order_by("organization__slug", "id")
