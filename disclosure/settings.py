@@ -173,6 +173,8 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # One error format across the API: {"errors": [{"path": ..., "message": ...}]}.
+    "EXCEPTION_HANDLER": "disclosure.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -191,6 +193,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Path parameters say what the URL accepts, so generated clients and fuzzers stay inside it.
+    "PATH_CONVERTER_OVERRIDES": {"slug": {"type": "string", "pattern": "^[-a-zA-Z0-9_]+$"}},
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "disclosure.models.Incident.Status",
+        "PublicationStatusEnum": "disclosure.models.PublicationStatus",
+        "OrganizationKindEnum": "disclosure.models.Organization.Kind",
+        "SourceKindEnum": "disclosure.models.Source.Kind",
+        "EventKindEnum": "disclosure.models.EventKind",
+    },
 }
 
 # Public pages are cacheable by browsers and proxies for this long.

@@ -1,5 +1,16 @@
-from django.urls import include, path
+"""/api/: the versioned API, its OpenAPI schema and the documentation built from it."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from .views import api_not_found
 
 urlpatterns: list = [
     path("v1/", include("disclosure.api.metrics_urls")),
+    path("v1/", include("disclosure.api.v1_urls")),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Last: an unknown address under /api/ answers in the API's error format, not with an HTML page.
+    re_path(r"^", api_not_found),
 ]

@@ -1,0 +1,709 @@
+"""API views: thin, like the site's. Reads go through the public() selectors unless the
+caller is staff; every write goes through a service with `by=request.user`.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response as HttpResponse
+from rest_framework.views import APIView
+
+from claims import services as claim_services
+from claims.models import Claim, ClaimCitation, Response, ResponseCitation
+from disclosure import bundle, services
+from disclosure.models import DataClass, Event, EventCitation, ExposedData, Incident, Organization, Participant, Source
+
+from . import filters
+from . import serializers as s
+from .exceptions import django_validation_detail
+from .openapi import READ_ERRORS, WRITE_ERRORS, errors
+from .permissions import CanImportBundles, ReadPublicWriteStaff, sees_everything
+from .renderers import CSVRenderer
+
+
+def run_service(service, field_map=None, **kwargs):
+    """Call a service; its ValidationError becomes a 400 whose paths are the API's field names."""
+    try:
+        return service(**kwargs)
+    except DjangoValidationError as exc:
+        raise ValidationError(django_validation_detail(exc, field_map)) from exc
+
+
+def cited(model):
+    return Prefetch("citations", queryset=model.objects.select_related("source").order_by("position", "id"))
+
+
+class ApiViewMixin:
+    # Token first: an anonymous write is answered 401 with `WWW-Authenticate: Token`.
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [ReadPublicWriteStaff]
+    csv_actions = ("list",)
+
+    @property
+    def staff(self):
+        return sees_everything(self.request.user)
+
+    def get_renderers(self):
+        if getattr(self, "action", None) in self.csv_actions:
+            return [JSONRenderer(), CSVRenderer()]
+        return [JSONRenderer()]
+
+    def is_schema(self):
+        return getattr(self, "swagger_fake_view", False)
+
+    def incident_queryset(self):
+        return Incident.objects.all() if self.staff else Incident.objects.public()
+
+    def parent_incident(self):
+        if not hasattr(self, "_incident"):
+            self._incident = get_object_or_404(self.incident_queryset(), slug=self.kwargs["incident_slug"])
+        return self._incident
+
+    def read(self, serializer_class, instance):
+        return serializer_class(instance, context=self.get_serializer_context()).data
+
+
+# --- incidents --------------------------------------------------------------
+
+
+def incident_queryset(base):
+    return base.select_related("vendor").prefetch_related(
+        Prefetch("participants", queryset=Participant.objects.select_related("organization")),
+        Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class")),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List incidents",
+        description="Public incidents for anonymous callers; every incident for staff. `?format=csv` for CSV.",
+        responses={200: s.IncidentSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(summary="One incident", responses={200: s.IncidentSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        summary="Create an incident",
+        description="Staff. Creating it as published or retracted needs the matching role.",
+        request=s.IncidentWriteSerializer,
+        responses={201: s.StaffIncidentSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Edit an incident",
+        description="Staff. A change of `status` needs the publishing (or, to retract, the retracting) role.",
+        request=s.IncidentWriteSerializer,
+        responses={200: s.StaffIncidentSerializer, **WRITE_ERRORS},
+    ),
+)
+class IncidentViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    lookup_field = "slug"
+    lookup_value_converter = "slug"
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.ApiIncidentFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if self.is_schema():
+            return Incident.objects.none()
+        return incident_queryset(self.incident_queryset())
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return s.IncidentWriteSerializer
+        return s.StaffIncidentSerializer if self.staff else s.IncidentSerializer
+
+    def get_object(self):
+        # Detail reads and writes skip the listing filters, which only order and narrow lists.
+        return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+
+    def respond(self, incident, code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=incident.pk)
+        return HttpResponse(self.read(s.StaffIncidentSerializer, fresh), status=code)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return HttpResponse(self.get_serializer(self.get_object()).data)
+
+    def save(self, serializer, incident=None):
+        data = dict(serializer.validated_data)
+        participants = data.pop("participants", [])
+        exposed = data.pop("data_exposed", [])
+        by = self.request.user
+        with transaction.atomic():
+            if incident is None:
+                incident = run_service(services.incident_create, by=by, **data)
+            elif data:
+                incident = run_service(services.incident_update, incident=incident, by=by, **data)
+            for item in participants:
+                run_service(services.participant_add, incident=incident, by=by, **item)
+            for item in exposed:
+                run_service(services.exposed_data_set, incident=incident, by=by, **item)
+        return incident
+
+    def create(self, request, *args, **kwargs):
+        serializer = s.IncidentWriteSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return self.respond(self.save(serializer), status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        incident = self.get_object()
+        serializer = s.IncidentWriteSerializer(
+            incident, data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return self.respond(self.save(serializer, incident))
+
+    @extend_schema(
+        summary="Publish an incident",
+        description="Needs the publishing role (editor or admin).",
+        request=None,
+        responses={200: s.StaffIncidentSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, slug=None):
+        incident = run_service(services.incident_publish, incident=self.get_object(), by=request.user)
+        return self.respond(incident)
+
+    @extend_schema(
+        summary="Retract an incident",
+        description="Needs the retracting role (admin). The notice is shown publicly.",
+        request=s.RetractSerializer,
+        responses={200: s.StaffIncidentSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def retract(self, request, slug=None):
+        serializer = s.RetractSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        incident = run_service(
+            services.incident_retract,
+            {"retraction_notice": "notice"},
+            incident=self.get_object(),
+            notice=serializer.validated_data["notice"],
+            by=request.user,
+        )
+        return self.respond(incident)
+
+    @extend_schema(
+        summary="The public bundle of one public incident",
+        description="The incident in the bundle format (disclosure-bundle/1), without private material.",
+        responses={200: OpenApiTypes.OBJECT, **READ_ERRORS},
+    )
+    @action(detail=True, methods=["get"], permission_classes=[ReadPublicWriteStaff])
+    def bundle(self, request, slug=None):
+        get_object_or_404(Incident.objects.public(), slug=slug)
+        return HttpResponse(bundle.export_bundle(slugs=[slug], public=True))
+
+
+# --- events -----------------------------------------------------------------
+
+EVENT_TIME = s.time_field_map("time")
+
+
+def event_queryset(base):
+    return base.select_related("incident", "actor", "target").prefetch_related(cited(EventCitation))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The timeline of an incident", responses={200: s.EventSerializer(many=True), **READ_ERRORS}
+    ),
+    retrieve=extend_schema(summary="One timeline event", responses={200: s.EventSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        summary="Add a timeline event",
+        request=s.EventWriteSerializer,
+        responses={201: s.StaffEventSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Edit a timeline event",
+        description="Changing `status` needs the publishing role.",
+        request=s.EventWriteSerializer,
+        responses={200: s.StaffEventSerializer, **WRITE_ERRORS},
+    ),
+)
+class IncidentEventViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    lookup_field = "key"
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = filters.EventFilter
+    ordering_fields = ["nominal", "position", "key"]
+    ordering = ["nominal", "position", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if self.is_schema():
+            return Event.objects.none()
+        base = Event.objects.all() if self.staff else Event.objects.public()
+        return event_queryset(base.filter(incident=self.parent_incident()))
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return s.EventWriteSerializer
+        return s.StaffEventSerializer if self.staff else s.EventSerializer
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), key=self.kwargs["key"])
+
+    def respond(self, event, code=status.HTTP_200_OK):
+        return HttpResponse(self.read(s.StaffEventSerializer, self.get_queryset().get(pk=event.pk)), status=code)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return HttpResponse(self.get_serializer(self.get_object()).data)
+
+    def create(self, request, *args, **kwargs):
+        incident = self.parent_incident()
+        serializer = s.EventWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        event = run_service(
+            services.event_create, EVENT_TIME, incident=incident, by=request.user, **serializer.validated_data
+        )
+        return self.respond(event, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        event = self.get_object()
+        serializer = s.EventWriteSerializer(event, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        event = run_service(
+            services.event_update, EVENT_TIME, event=event, by=request.user, **serializer.validated_data
+        )
+        return self.respond(event)
+
+    @extend_schema(
+        summary="Cite a source on a timeline event",
+        request=s.CitationSerializer,
+        responses={201: s.StaffEventSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def citations(self, request, incident_slug=None, key=None):
+        event = self.get_object()
+        serializer = s.CitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run_service(services.citation_add, record=event, by=request.user, **serializer.validated_data)
+        return self.respond(event, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Timeline events of all incidents",
+        description="For researchers: filter by incident, kind, actor, vendor. `?format=csv` for CSV.",
+        responses={200: s.EventSerializer(many=True), **READ_ERRORS},
+    )
+)
+class EventListViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = filters.EventFilter
+    ordering_fields = ["nominal", "position", "key"]
+    ordering = ["incident__slug", "nominal", "position", "id"]
+
+    def get_queryset(self):
+        return event_queryset(Event.objects.all() if self.staff else Event.objects.public())
+
+    def get_serializer_class(self):
+        return s.StaffEventSerializer if self.staff else s.EventSerializer
+
+
+# --- claims and responses ---------------------------------------------------
+
+ASSERTED_TIME = s.time_field_map("asserted")
+RESPONSE_TIME = s.time_field_map("time")
+
+
+def response_queryset(base):
+    return base.select_related("responder").prefetch_related(cited(ResponseCitation)).order_by("position", "id")
+
+
+def claim_queryset(base, *, public):
+    responses = Response.objects.all() if not public else Response.objects.public()
+    return (
+        base.with_vendor_stance(public=public)
+        .select_related("incident", "claimant")
+        .prefetch_related(
+            cited(ClaimCitation),
+            Prefetch("responses", queryset=response_queryset(responses), to_attr="listed_responses"),
+        )
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The claims about an incident, with their responses",
+        responses={200: s.ClaimSerializer(many=True), **READ_ERRORS},
+    ),
+    retrieve=extend_schema(summary="One claim", responses={200: s.ClaimSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        summary="Add a claim", request=s.ClaimWriteSerializer, responses={201: s.StaffClaimSerializer, **WRITE_ERRORS}
+    ),
+    partial_update=extend_schema(
+        summary="Edit a claim",
+        description="Changing `status` needs the publishing role.",
+        request=s.ClaimWriteSerializer,
+        responses={200: s.StaffClaimSerializer, **WRITE_ERRORS},
+    ),
+)
+class IncidentClaimViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    lookup_field = "key"
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = filters.ApiClaimFilter
+    ordering_fields = ["position", "nominal", "key"]
+    ordering = ["position", "id"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if self.is_schema():
+            return Claim.objects.none()
+        base = Claim.objects.all() if self.staff else Claim.objects.public()
+        return claim_queryset(base.filter(incident=self.parent_incident()), public=not self.staff)
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return s.ClaimWriteSerializer
+        return s.StaffClaimSerializer if self.staff else s.ClaimSerializer
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), key=self.kwargs["key"])
+
+    def respond(self, claim, code=status.HTTP_200_OK):
+        return HttpResponse(self.read(s.StaffClaimSerializer, self.get_queryset().get(pk=claim.pk)), status=code)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return HttpResponse(self.get_serializer(self.get_object()).data)
+
+    def create(self, request, *args, **kwargs):
+        incident = self.parent_incident()
+        serializer = s.ClaimWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        claim = run_service(
+            claim_services.claim_create, ASSERTED_TIME, incident=incident, by=request.user, **serializer.validated_data
+        )
+        return self.respond(claim, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        claim = self.get_object()
+        serializer = s.ClaimWriteSerializer(claim, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        claim = run_service(
+            claim_services.claim_update, ASSERTED_TIME, claim=claim, by=request.user, **serializer.validated_data
+        )
+        return self.respond(claim)
+
+    @extend_schema(
+        summary="Cite a source on a claim",
+        request=s.CitationSerializer,
+        responses={201: s.StaffClaimSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def citations(self, request, incident_slug=None, key=None):
+        claim = self.get_object()
+        serializer = s.CitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run_service(services.citation_add, record=claim, by=request.user, **serializer.validated_data)
+        return self.respond(claim, status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Claims of all incidents",
+        description="For researchers: the site's claim filters (stance, category, claimant, vendor, incident, q).",
+        responses={200: s.ClaimSerializer(many=True), **READ_ERRORS},
+    )
+)
+class ClaimListViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = filters.ApiClaimFilter
+    ordering_fields = ["position", "nominal", "key"]
+    ordering = ["incident__slug", "position", "id"]
+
+    def get_queryset(self):
+        base = Claim.objects.all() if self.staff else Claim.objects.public()
+        return claim_queryset(base, public=not self.staff)
+
+    def get_serializer_class(self):
+        return s.StaffClaimSerializer if self.staff else s.ClaimSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The responses to a claim, in order", responses={200: s.ResponseSerializer(many=True), **READ_ERRORS}
+    ),
+    retrieve=extend_schema(summary="One response", responses={200: s.ResponseSerializer, **READ_ERRORS}),
+    create=extend_schema(
+        summary="Add a response to a claim's history",
+        description="Earlier responses are kept. A published response needs the publishing role.",
+        request=s.ResponseWriteSerializer,
+        responses={201: s.ResponseSerializer, **WRITE_ERRORS},
+    ),
+    partial_update=extend_schema(
+        summary="Edit a response",
+        description="Changing `status` needs the publishing role.",
+        request=s.ResponseWriteSerializer,
+        responses={200: s.ResponseSerializer, **WRITE_ERRORS},
+    ),
+)
+class ClaimResponseViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = filters.ResponseFilter
+    serializer_class = s.ResponseSerializer
+    lookup_value_converter = "int"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def parent_claim(self):
+        if not hasattr(self, "_claim"):
+            claims = Claim.objects.all() if self.staff else Claim.objects.public()
+            self._claim = get_object_or_404(
+                claims.select_related("incident"), incident=self.parent_incident(), key=self.kwargs["claim_key"]
+            )
+        return self._claim
+
+    def get_queryset(self):
+        if self.is_schema():
+            return Response.objects.none()
+        base = Response.objects.all() if self.staff else Response.objects.public()
+        return response_queryset(base.filter(claim=self.parent_claim()))
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update"):
+            return s.ResponseWriteSerializer
+        return s.ResponseSerializer
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+
+    def respond(self, response, code=status.HTTP_200_OK):
+        return HttpResponse(self.read(s.ResponseSerializer, self.get_queryset().get(pk=response.pk)), status=code)
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return HttpResponse(self.get_serializer(self.get_object()).data)
+
+    def create(self, request, *args, **kwargs):
+        claim = self.parent_claim()
+        serializer = s.ResponseWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        response = run_service(
+            claim_services.response_add, RESPONSE_TIME, claim=claim, by=request.user, **serializer.validated_data
+        )
+        return self.respond(response, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        response = self.get_object()
+        serializer = s.ResponseWriteSerializer(response, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        response = run_service(
+            claim_services.response_update,
+            RESPONSE_TIME,
+            response=response,
+            by=request.user,
+            **serializer.validated_data,
+        )
+        return self.respond(response)
+
+    @extend_schema(
+        summary="Cite a source on a response",
+        request=s.CitationSerializer,
+        responses={201: s.ResponseSerializer, **WRITE_ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def citations(self, request, incident_slug=None, claim_key=None, pk=None):
+        response = self.get_object()
+        serializer = s.CitationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        run_service(services.citation_add, record=response, by=request.user, **serializer.validated_data)
+        return self.respond(response, status.HTTP_201_CREATED)
+
+
+# --- organisations, sources, data classes -----------------------------------
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Organisations", responses={200: s.OrganizationSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="One organisation", responses={200: s.OrganizationSerializer, **READ_ERRORS}),
+    create=extend_schema(summary="Add an organisation", responses={201: s.OrganizationSerializer, **WRITE_ERRORS}),
+    partial_update=extend_schema(
+        summary="Edit an organisation", responses={200: s.OrganizationSerializer, **WRITE_ERRORS}
+    ),
+)
+class OrganizationViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    serializer_class = s.OrganizationSerializer
+    lookup_field = "slug"
+    lookup_value_converter = "slug"
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = filters.OrganizationFilter
+    ordering_fields = ["name", "slug"]
+    ordering = ["name", "slug"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return Organization.objects.all() if self.staff else Organization.objects.public()
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), slug=self.kwargs["slug"])
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return HttpResponse(self.get_serializer(self.get_object()).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        organization = run_service(services.organization_create, by=request.user, **serializer.validated_data)
+        return HttpResponse(self.get_serializer(organization).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        organization = self.get_object()
+        serializer = self.get_serializer(organization, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        organization = run_service(
+            services.organization_update, organization=organization, by=request.user, **serializer.validated_data
+        )
+        return HttpResponse(self.get_serializer(organization).data)
+
+
+SOURCE_TIME = s.time_field_map("published")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Sources", responses={200: s.SourceSerializer(many=True), **READ_ERRORS}),
+    retrieve=extend_schema(summary="One source", responses={200: s.SourceSerializer, **READ_ERRORS}),
+    create=extend_schema(summary="Add a source", responses={201: s.SourceSerializer, **WRITE_ERRORS}),
+    partial_update=extend_schema(summary="Edit a source", responses={200: s.SourceSerializer, **WRITE_ERRORS}),
+)
+class SourceViewSet(ApiViewMixin, viewsets.GenericViewSet):
+    serializer_class = s.SourceSerializer
+    lookup_field = "key"
+    lookup_value_converter = "slug"
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = filters.SourceFilter
+    ordering_fields = ["nominal", "key", "title"]
+    ordering = ["key"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        base = Source.objects.all() if self.staff else Source.objects.public()
+        return base.select_related("outlet")
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), key=self.kwargs["key"])
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return HttpResponse(self.get_serializer(self.get_object()).data)
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        source = run_service(services.source_create, SOURCE_TIME, by=request.user, **serializer.validated_data)
+        return HttpResponse(self.get_serializer(source).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        source = self.get_object()
+        serializer = self.get_serializer(source, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        source = run_service(
+            services.source_update, SOURCE_TIME, source=source, by=request.user, **serializer.validated_data
+        )
+        return HttpResponse(self.get_serializer(source).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The vocabulary of exposed data", responses={200: s.DataClassSerializer(many=True), **READ_ERRORS}
+    ),
+    retrieve=extend_schema(summary="One data class", responses={200: s.DataClassSerializer, **READ_ERRORS}),
+)
+class DataClassViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.DataClassSerializer
+    lookup_field = "slug"
+    lookup_value_converter = "slug"
+    filter_backends = []
+
+    def get_queryset(self):
+        return DataClass.objects.public().order_by("name", "slug")
+
+
+# --- bundles ----------------------------------------------------------------
+
+
+def _statuses(document):
+    """Every record status a (schema-valid) bundle asks for."""
+    for incident in document["incidents"]:
+        yield incident["status"]
+        for record in (*incident.get("events", []), *incident.get("claims", [])):
+            yield record["status"]
+        for claim in incident.get("claims", []):
+            for response in claim.get("responses", []):
+                yield response.get("status", "published")
+
+
+class BundleImportView(ApiViewMixin, APIView):
+    permission_classes = [CanImportBundles]
+
+    @extend_schema(
+        summary="Import a bundle",
+        description=(
+            "Staff who may add incidents. All or nothing: a bundle with any error writes nothing, and every "
+            "error names its JSON path (`incidents[0].events[3].time.at`). Publishing or retracting records "
+            "through a bundle needs the matching role."
+        ),
+        request=OpenApiTypes.OBJECT,
+        responses={200: s.ImportResultSerializer, **errors(400, 401, 403, 429)},
+    )
+    def post(self, request):
+        document = request.data
+        problems = bundle.validate(document)
+        if problems:
+            raise bundle.BundleError(problems)
+        statuses = set(_statuses(document))
+        if "published" in statuses:
+            services._require(request.user, "disclosure.publish_incident")
+        if "retracted" in statuses:
+            services._require(request.user, "disclosure.retract_incident")
+        result = bundle.import_bundle(document)
+        return HttpResponse({"incidents": result.incidents, "created": result.created, "updated": result.updated})
+
+
+class NotFoundView(ApiViewMixin, APIView):
+    permission_classes = []
+    schema = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise NotFound("No API endpoint at this address.")
+
+
+api_not_found = NotFoundView.as_view()
+
+
+class PublicBundleView(ApiViewMixin, APIView):
+    @extend_schema(
+        summary="The public bundle of everything public",
+        description="Every public incident in the bundle format, without private material.",
+        responses={200: OpenApiTypes.OBJECT, **errors(429)},
+    )
+    def get(self, request):
+        return HttpResponse(bundle.export_bundle(public=True))
