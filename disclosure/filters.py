@@ -10,8 +10,11 @@ Every filter adds a condition or a subquery to the one query: none runs a query
 of its own, so a page's query count does not depend on the filters chosen.
 """
 
+from datetime import UTC, datetime
+
 import django_filters
 from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 
 from claims.models import STANCE_LABELS, Claim
 
@@ -53,12 +56,30 @@ def first_public_event_time():
     )
 
 
+def first_public_event_of_kind(kind, ref="pk"):
+    return Subquery(
+        Event.objects.public()
+        .filter(incident=OuterRef(ref), kind=kind)
+        .order_by()
+        .values("incident")
+        .annotate(first=Min("nominal"))
+        .values("first")[:1]
+    )
+
+
+def year_instant(ref="pk"):
+    """The instant an incident's year is taken from, as the metrics aggregates count it:
+    the first public `published` event, else the first `exposure_started` one (UTC)."""
+    return Coalesce(first_public_event_of_kind("published", ref), first_public_event_of_kind("exposure_started", ref))
+
+
 def with_listing_figures(queryset):
     """Annotate `started_at`, `notice_seconds` and `exposure_seconds` for listing, sorting and filtering."""
     if "started_at" in queryset.query.annotations:
         return queryset
     return queryset.annotate(
         started_at=first_public_event_time(),
+        year_at=year_instant(),
         notice_seconds=public_metric_seconds(NOTICE_METRIC),
         exposure_seconds=public_metric_seconds(EXPOSURE_METRIC),
     )
@@ -109,7 +130,8 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(Exists(reporters))
 
     def filter_year(self, queryset, name, value):
-        return queryset.filter(started_at__year=int(value))
+        start = datetime(int(value), 1, 1, tzinfo=UTC)
+        return queryset.filter(year_at__gte=start, year_at__lt=start.replace(year=start.year + 1))
 
     def filter_data_class(self, queryset, name, value):
         return queryset.filter(Exists(ExposedData.objects.filter(incident=OuterRef("pk"), data_class__slug=value)))

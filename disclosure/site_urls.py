@@ -1,6 +1,10 @@
+from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from . import views
+from claims import views as claim_views
+
+from . import feeds, views
+from .sitemaps import SITEMAPS
 
 app_name = "disclosure"
 
@@ -8,5 +12,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/<slug:slug>/", views.incident_detail, name="incident-detail"),
+    path("incidents/<slug:slug>/timeline.json", views.incident_timeline_json, name="incident-timeline"),
+    path("incidents/<slug:slug>/bundle.json", views.incident_bundle, name="incident-bundle"),
     path("organisations/<slug:slug>/", views.organization_detail, name="organization-detail"),
+    path("claims/", claim_views.claim_list, name="claim-list"),
+    path("compare/", views.compare, name="compare"),
+    path("compare.csv", views.compare_csv, name="compare-csv"),
+    path("methodology/", views.methodology, name="methodology"),
+    path("feeds/incidents/", feeds.IncidentFeed(), name="feed-incidents"),
+    path("feeds/responses/", feeds.ResponseFeed(), name="feed-responses"),
+    path("sitemap.xml", views.public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
 ]

@@ -1,0 +1,73 @@
+"""Atom feeds of published incidents and of new vendor responses, read through public()."""
+
+from django.contrib.syndication.views import Feed
+from django.db.models import F
+from django.urls import reverse_lazy
+from django.utils.feedgenerator import Atom1Feed
+
+from claims.models import Response
+
+from . import selectors
+from .filters import with_listing_figures
+
+FEED_SIZE = 30
+
+
+class IncidentFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Disclosure tracker: incidents"
+    subtitle = "Security incidents as published on the disclosure tracker, newest first."
+    link = reverse_lazy("disclosure:incident-list")
+
+    def items(self):
+        return with_listing_figures(selectors.public_incidents()).order_by("-started_at", "-created_at")[:FEED_SIZE]
+
+    def item_title(self, item):
+        return f"[Retracted] {item.title}" if item.is_retracted else item.title
+
+    def item_description(self, item):
+        return item.retraction_notice if item.is_retracted else item.summary
+
+    def item_pubdate(self, item):
+        return item.started_at or item.created_at
+
+    def item_updateddate(self, item):
+        return item.updated_at
+
+    def item_author_name(self, item):
+        return item.vendor.name
+
+
+class ResponseFeed(Feed):
+    feed_type = Atom1Feed
+    title = "Disclosure tracker: vendor responses"
+    subtitle = "New responses by vendors to claims made about their incidents."
+    link = reverse_lazy("disclosure:claim-list")
+
+    def items(self):
+        return (
+            Response.objects.public()
+            .filter(responder_id=F("claim__incident__vendor_id"))
+            .select_related("responder", "claim", "claim__incident")
+            .order_by("-nominal", "-id")[:FEED_SIZE]
+        )
+
+    def item_title(self, item):
+        return f"{item.responder.name}: {item.get_stance_display()} — {item.claim.statement[:120]}"
+
+    def item_description(self, item):
+        return item.statement or item.get_stance_display()
+
+    def item_link(self, item):
+        return item.claim.get_absolute_url()
+
+    def item_guid(self, item):
+        return f"{item.claim.get_absolute_url()}response-{item.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item):
+        return item.nominal
+
+    def item_author_name(self, item):
+        return item.responder.name

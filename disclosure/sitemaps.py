@@ -1,0 +1,34 @@
+"""sitemap.xml: the public pages, every public incident and every public organisation."""
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+
+from .models import Incident, Organization
+
+
+class StaticSitemap(Sitemap):
+    def items(self):
+        return ["home", "incident-list", "claim-list", "compare", "methodology"]
+
+    def location(self, item):
+        return reverse(f"disclosure:{item}")
+
+
+class IncidentSitemap(Sitemap):
+    limit = 5000
+
+    def items(self):
+        return Incident.objects.public().order_by("slug").only("slug", "updated_at")
+
+    def lastmod(self, item):
+        return item.updated_at
+
+
+class OrganizationSitemap(Sitemap):
+    limit = 5000
+
+    def items(self):
+        return Organization.objects.public().order_by("slug").only("slug")
+
+
+SITEMAPS = {"pages": StaticSitemap, "incidents": IncidentSitemap, "organisations": OrganizationSitemap}

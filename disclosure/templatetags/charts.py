@@ -1,0 +1,281 @@
+"""Server-rendered SVG charts: the incident timeline and strip plots of metrics.
+
+The geometry is computed here and drawn by small templates, so the charts need
+no JavaScript. Uncertainty is drawn as what it is: each recorded time is a band
+from its earliest to its latest possible instant, with the nominal instant
+marked; approximate times are hatched.
+"""
+
+import math
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django import template
+
+from .site_tags import METRIC_LABELS, duration_text
+
+register = template.Library()
+
+WIDTH = 640
+LABEL_W = 170
+PLOT_X0 = LABEL_W + 10
+PLOT_X1 = WIDTH - 20
+ROW_H = 20
+AXIS_H = 28
+# Events this precise may form a cluster worth a zoomed inset.
+FINE_PRECISIONS = ("second", "minute", "hour")
+
+
+def _local(dt, tz):
+    return dt.astimezone(tz)
+
+
+def _scale(t0, t1, x0=PLOT_X0, x1=PLOT_X1):
+    span = (t1 - t0).total_seconds() or 1
+
+    def x(t):
+        return round(x0 + (x1 - x0) * (t - t0).total_seconds() / span, 1)
+
+    return x
+
+
+def _day_ticks(t0, t1, tz, x):
+    days = max(1, (t1 - t0).days)
+    step = next(s for s in (1, 2, 3, 7, 14, 30, 61, 91, 182, 365, 730, 3650) if days / s <= 7)
+    start = _local(t0, tz).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    ticks, day = [], start
+    while day.astimezone(tz) <= t1:
+        if ((day.date() - start.date()).days % step) == 0:
+            label = day.strftime("%-d %b") if step < 300 else day.strftime("%Y")
+            ticks.append({"x": x(day), "label": label})
+        day = (day + timedelta(days=1)).replace(hour=0)
+    return ticks
+
+
+def _minute_ticks(t0, t1, tz, x):
+    minutes = (t1 - t0).total_seconds() / 60
+    step = next(s for s in (1, 2, 5, 10, 15, 30, 60, 120, 240, 360, 720) if minutes / s <= 7)
+    local0 = _local(t0, tz)
+    first = local0.replace(second=0, microsecond=0)
+    first += timedelta(minutes=(-first.minute) % step)
+    ticks, t = [], first
+    while t <= t1:
+        ticks.append({"x": x(t), "label": t.strftime("%H:%M")})
+        t += timedelta(minutes=step)
+    return ticks
+
+
+def _band(event, x, number, clip=None):
+    lo, hi = event.lo, event.hi
+    clipped_left = clipped_right = False
+    if clip:
+        if lo < clip[0]:
+            lo, clipped_left = clip[0], True
+        if hi > clip[1]:
+            hi, clipped_right = clip[1], True
+    x_lo, x_hi = x(lo), x(hi)
+    nominal_in = not clip or clip[0] <= event.nominal <= clip[1]
+    return {
+        "number": number,
+        "key": event.key,
+        "label": event.get_kind_display(),
+        "time": event.time_display,
+        "x": x_lo,
+        "w": max(2.0, round(x_hi - x_lo, 1)),
+        "nominal_x": x(event.nominal) if nominal_in else None,
+        "approximate": event.approximate,
+        "wide": clipped_left or clipped_right,
+        "clipped_left": clipped_left,
+        "clipped_right": clipped_right,
+    }
+
+
+def _find_cluster(events, span_seconds):
+    """The largest group of precise events close together relative to the whole span, if any."""
+    fine = [e for e in events if e.precision in FINE_PRECISIONS]
+    if len(fine) < 2:
+        return None
+    gap = max(span_seconds * 0.02, 3600)
+    groups, current = [], [fine[0]]
+    for e in fine[1:]:
+        if (e.nominal - current[-1].nominal).total_seconds() <= gap:
+            current.append(e)
+        else:
+            groups.append(current)
+            current = [e]
+    groups.append(current)
+    best = max(groups, key=len)
+    if len(best) < 2:
+        return None
+    lo = min(e.lo for e in best)
+    hi = max(e.hi for e in best)
+    if (hi - lo).total_seconds() > span_seconds * 0.1:
+        return None
+    pad = max((hi - lo) * 0.12, timedelta(minutes=2))
+    return lo - pad, hi + pad
+
+
+@register.inclusion_tag("disclosure/_timeline_svg.html")
+def incident_timeline(incident, events, notice=None):
+    """The whole exposure on one track, plus a zoomed inset where precise events crowd together."""
+    events = [e for e in events if e.lo and e.hi]
+    if not events:
+        return {"timeline": None}
+    tz = ZoneInfo(incident.timezone or "UTC")
+    t0, t1 = min(e.lo for e in events), max(e.hi for e in events)
+    pad = max((t1 - t0) * 0.02, timedelta(hours=1))
+    t0, t1 = t0 - pad, t1 + pad
+    x = _scale(t0, t1)
+    numbered = list(enumerate(events, start=1))
+    main_top = AXIS_H
+    rows = []
+    for i, (n, e) in enumerate(numbered):
+        rows.append({**_band(e, x, n), "y": main_top + i * ROW_H})
+    main_h = main_top + len(rows) * ROW_H + 6
+    timeline = {
+        "width": WIDTH,
+        "label_w": LABEL_W,
+        "x0": PLOT_X0,
+        "x1": PLOT_X1,
+        "row_h": ROW_H,
+        "main": {"rows": rows, "ticks": _day_ticks(t0, t1, tz, x), "top": main_top, "bottom": main_h},
+        "inset": None,
+        "tz": incident.timezone,
+        "span": duration_text((t1 - t0 - 2 * pad).total_seconds()),
+    }
+    cluster = _find_cluster(events, (t1 - t0).total_seconds())
+    height = main_h
+    if cluster:
+        c0, c1 = cluster
+        xi = _scale(c0, c1)
+        inset_top = main_h + 70
+        inset_rows = []
+        for n, e in numbered:
+            if e.hi > c0 and e.lo < c1:
+                inset_rows.append({**_band(e, xi, n, clip=(c0, c1)), "y": inset_top + len(inset_rows) * ROW_H})
+        inset_bottom = inset_top + len(inset_rows) * ROW_H + 6
+        local0 = _local(c0, tz)
+        brace = None
+        if notice and notice.start_event_id and notice.end_event_id:
+            by_id = {e.pk: e for e in events}
+            start, end = by_id.get(notice.start_event_id), by_id.get(notice.end_event_id)
+            if start and end and c0 <= start.nominal <= c1 and c0 <= end.nominal <= c1:
+                brace = {
+                    "x0": xi(start.nominal),
+                    "x1": xi(end.nominal),
+                    "y": inset_bottom + 8,
+                    "label": f"{duration_text(notice.nominal_seconds)}' notice",
+                }
+                inset_bottom += 30
+        timeline["inset"] = {
+            "rows": inset_rows,
+            "ticks": _minute_ticks(c0, c1, tz, xi),
+            "top": inset_top,
+            "bottom": inset_bottom,
+            "zoom_x0": x(c0),
+            "zoom_x1": max(x(c1), x(c0) + 3),
+            "mark_x": x(c0) - 2,
+            "mark_w": max(x(c1) - x(c0), 3) + 4,
+            "mark_h": main_h - main_top + 4,
+            "title": f"Zoomed in: {local0.strftime('%-d %B %Y')}, {local0.strftime('%H:%M')} to "
+            f"{_local(c1, tz).strftime('%H:%M')} ({incident.timezone})",
+            "brace": brace,
+        }
+        height = inset_bottom
+    timeline["height"] = height + 4
+    return {"timeline": timeline, "incident": incident}
+
+
+# --- strip plots of a metric across incidents ---------------------------------
+
+MIN_SECONDS = 60
+STRIP_ROW_H = 34
+
+
+def _log_scale(lo, hi, x0, x1):
+    llo, lhi = math.log10(lo), math.log10(hi)
+
+    def x(seconds):
+        s = min(max(seconds, lo), hi)
+        return round(x0 + (x1 - x0) * (math.log10(s) - llo) / (lhi - llo), 1)
+
+    return x
+
+
+_LOG_TICKS = [
+    (60, "1 min"),
+    (600, "10 min"),
+    (3600, "1 h"),
+    (6 * 3600, "6 h"),
+    (86400, "1 day"),
+    (7 * 86400, "1 week"),
+    (30 * 86400, "30 days"),
+    (90 * 86400, "90 days"),
+    (365 * 86400, "1 year"),
+    (5 * 365 * 86400, "5 years"),
+]
+
+
+@register.inclusion_tag("disclosure/_strip_svg.html")
+def strip_plot(groups, norms=(), metric="notice_to_publication", compact=False, width=WIDTH):
+    """Dots per incident on a log time axis, one row per group, bounds as error bars, norms as lines.
+
+    `groups` is a list of {"label": str, "rows": [IncidentMetric-like rows with incident_title/incident_slug]}.
+    """
+    values = [r for g in groups for r in g["rows"]]
+    if not values:
+        return {"plot": None}
+    label_w = 0 if compact else 150
+    x0, x1 = label_w + 24, width - 24
+    top = 44
+    hi_all = max([max(r.max_seconds, r.nominal_seconds) for r in values] + [n.window_seconds for n in norms])
+    lo = MIN_SECONDS
+    hi = max(hi_all * 1.3, 86400)
+    x = _log_scale(lo, hi, x0, x1)
+    plot_rows = []
+    for gi, group in enumerate(groups):
+        y = top + gi * STRIP_ROW_H + STRIP_ROW_H / 2
+        dots = []
+        for i, r in enumerate(group["rows"]):
+            jitter = ((i * 7919) % 13 - 6) * 1.4
+            dots.append(
+                {
+                    "x": x(max(r.nominal_seconds, lo)),
+                    "lo_x": x(max(r.min_seconds, lo)),
+                    "hi_x": x(max(r.max_seconds, lo)),
+                    "y": round(y + jitter, 1),
+                    "title": f"{getattr(r, 'incident_title', '')}: {duration_text(r.nominal_seconds)}"
+                    + (" (open)" if r.open else ""),
+                    "open": r.open,
+                }
+            )
+        plot_rows.append({"label": group["label"], "y": y, "dots": dots, "count": len(dots)})
+    bottom = top + len(groups) * STRIP_ROW_H
+    ticks = [{"x": x(s), "label": label} for s, label in _LOG_TICKS if lo <= s <= hi]
+    norm_lines = [
+        {
+            "x": x(n.window_seconds),
+            "label": n.name,
+            "short": f"{n.name.split(' disclosure')[0].replace('Google ', '')}: {duration_text(n.window_seconds)}",
+        }
+        for n in norms
+        if lo <= n.window_seconds <= hi
+    ]
+    for i, n in enumerate(norm_lines):
+        n["label_y"] = 11 + (i % 3) * 11
+    return {
+        "plot": {
+            "width": width,
+            "height": bottom + 30,
+            "top": top,
+            "bottom": bottom,
+            "x0": x0,
+            "x1": x1,
+            "label_w": label_w,
+            "rows": plot_rows,
+            "ticks": ticks,
+            "norms": norm_lines,
+            "metric": METRIC_LABELS.get(metric, metric),
+            "compact": compact,
+        }
+    }

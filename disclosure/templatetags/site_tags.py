@@ -1,0 +1,121 @@
+"""Plain-words formatting for the public pages: durations with their bounds, stances, norms."""
+
+import re
+
+from django import template
+from django.utils.html import format_html
+
+from claims.models import STANCE_LABELS
+from disclosure import timemath
+from disclosure.models import Metric
+
+register = template.Library()
+
+METRIC_LABELS = dict(Metric.choices)
+
+# How each metric reads as a phrase around its duration: "14 minutes' notice".
+METRIC_PHRASES = {
+    "notice_to_publication": "{}' notice before publication",
+    "exposure_duration": "{} of exposure",
+    "time_to_discovery": "{} before discovery",
+    "discovery_to_notice": "{} from discovery to notice",
+    "notice_to_acknowledgement": "{} from notice to acknowledgement",
+    "publication_to_vendor_awareness": "{} from publication to the vendor becoming aware",
+    "notice_to_remediation": "{} from notice to a fix",
+    "publication_to_statement": "{} from publication to a vendor statement",
+    "awareness_to_user_notification": "{} from awareness to telling users",
+}
+
+_SINGLE_UNIT = re.compile(r"^(-?\d+) (second|minute|hour|day)s?$")
+
+
+def duration_text(seconds):
+    if seconds is None:
+        return ""
+    return timemath.format_duration(int(round(seconds)))
+
+
+def bounds_text(lo, hi):
+    """'between 13 and 15 minutes', sharing the unit when both ends use the same one."""
+    if lo < 0 <= hi:
+        return f"between {duration_text(-lo)} before and {duration_text(hi)} after"
+    a, b = duration_text(lo), duration_text(hi)
+    ma, mb = _SINGLE_UNIT.match(a), _SINGLE_UNIT.match(b)
+    if ma and mb and ma.group(2) == mb.group(2):
+        return f"between {ma.group(1)} and {mb.group(1)} {mb.group(2)}s"
+    return f"between {a} and {b}"
+
+
+@register.filter
+def duration(seconds):
+    """Seconds in plain words: 840 -> '14 minutes'."""
+    return duration_text(seconds)
+
+
+@register.filter
+def metric_label(metric):
+    return METRIC_LABELS.get(metric, metric).capitalize()
+
+
+@register.simple_tag
+def metric_sentence(row):
+    """'14 minutes' notice before publication (between 13 and 15 minutes)' for an IncidentMetric-like row."""
+    nominal = duration_text(row.nominal_seconds)
+    if row.nominal_seconds == 0 and row.min_seconds == 0 and row.max_seconds == 0:
+        nominal = "no time"
+    phrase = METRIC_PHRASES.get(row.metric, "{}").format(nominal)
+    if row.nominal_seconds < 0:
+        phrase = (
+            f"{duration_text(-row.nominal_seconds)}: the end came before the start ({METRIC_LABELS.get(row.metric)})"
+        )
+    if row.open:
+        return f"not reached yet: {nominal} so far"
+    if row.min_seconds != row.max_seconds:
+        phrase += f" ({bounds_text(row.min_seconds, row.max_seconds)})"
+    return phrase
+
+
+@register.simple_tag
+def norm_verdict(row, norm):
+    """Where a metric stands against a norm, honest about the bounds."""
+    if row.max_seconds < norm.window_seconds:
+        if row.open:
+            return "so far within"
+        return "shorter than"
+    if row.min_seconds > norm.window_seconds:
+        return "longer than"
+    return "may be either side of"
+
+
+@register.filter
+def stance_label(stance):
+    return STANCE_LABELS.get(stance, stance)
+
+
+@register.simple_tag
+def stance_badge(stance):
+    return format_html('<span class="badge badge-{}">{}</span>', stance, STANCE_LABELS.get(stance, stance))
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with some parameters changed (None or '' removes one); page resets."""
+    params = context["request"].GET.copy()
+    if "page" not in changes:
+        params.pop("page", None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def count_text(value, approximate=False):
+    from django.contrib.humanize.templatetags.humanize import intcomma
+
+    if value is None:
+        return "unknown"
+    return f"about {intcomma(value)}" if approximate else intcomma(value)
