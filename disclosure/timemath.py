@@ -19,7 +19,8 @@ absolute instants, always held as aware UTC datetimes:
 * ``approximate`` widens by one unit on each side (``lo - 1 unit``,
   ``hi + 1 unit``): in absolute time for second/minute/hour, in local calendar
   terms for day/month/year (the widened interval is the union of the previous,
-  the reported and the next local day/month/year).
+  the reported and the next local day/month/year; a day that never existed
+  locally, like 2011-12-30 in Pacific/Apia, is skipped when stepping).
 * ``nominal`` is the midpoint of the *un-widened* interval, in absolute time.
   It can carry 500000 microseconds (a second-precision time's midpoint).
 
@@ -34,13 +35,13 @@ offset: we cannot know which reading the source meant, so we are honest and
 the un-widened interval covers **both** readings. ``lo`` comes from the
 earlier reading (zoneinfo ``fold=0``) and ``hi`` from the later reading
 (``fold=1``) plus the unit. Example: ``2019-11-03T01:30`` minute precision in
-America/Los_Angeles is ``[08:30Z, 09:31Z)``; ``2019-11-03T01`` hour precision
-(``at='2019-11-03T01:00'``) is ``[08:00Z, 10:00Z)``, two hours wide, and its
-nominal instant is 09:00Z. Generally, ``hi`` is the instant after the last
-wall-clock instant of the interval last occurs, so intervals whose *end* falls
-in a repeated period (possible only in zones with unusual transitions, e.g.
-30-minute shifts or a repeated midnight) also cover every reading and never
-spill into the next unit. In America/Los_Angeles and Europe/Berlin this is
+America/Los_Angeles is ``[08:30Z, 09:31Z)``; ``2019-11-03T01:00`` at hour
+precision is ``[08:00Z, 10:00Z)``, two hours wide, with nominal instant 09:00Z.
+Generally, ``hi`` is just after the last occurrence of the interval's last
+wall-clock instant, so intervals whose *end* falls in a repeated period
+(possible only in zones with unusual transitions, e.g. 30-minute shifts or a
+repeated midnight) also cover every reading and never spill into the next
+unit. In America/Los_Angeles and Europe/Berlin this is
 exactly "fold=1 reading + unit".
 
 *Explicit offset* inside the repeated hour (``2019-11-03T01:30-07:00`` versus
@@ -348,6 +349,29 @@ def _shift(local: datetime, precision: str, units: int) -> datetime:
     return local.replace(year=local.year + units)
 
 
+def _widen_calendar(
+    start: datetime, end: datetime, precision: str, tz: tzinfo, lo: datetime, hi: datetime
+) -> tuple[datetime, datetime]:
+    """Widen ``[lo, hi)`` by one local day/month/year on each side.
+
+    The previous unit starts at wall time ``start - 1 unit`` and the next one
+    ends at ``end + 1 unit``. A unit that never existed locally (Pacific/Apia
+    skipped 2011-12-30 entirely) maps onto its neighbour's instants and is
+    not counted: we step one unit further so the widening is never empty.
+    """
+    steps = 1
+    wide_lo = _start(_shift(start, precision, -steps), tz)
+    while wide_lo >= lo and steps < 3:
+        steps += 1
+        wide_lo = _start(_shift(start, precision, -steps), tz)
+    steps = 1
+    wide_hi = _end(_shift(end, precision, steps), tz)
+    while wide_hi <= hi and steps < 3:
+        steps += 1
+        wide_hi = _end(_shift(end, precision, steps), tz)
+    return wide_lo, wide_hi
+
+
 def interval(
     at: str,
     precision: str,
@@ -377,8 +401,7 @@ def interval(
             lo = _start(start, tz)
             hi = _end(end, tz)
             if approximate:
-                wide_lo = _start(_shift(start, precision, -1), tz)
-                wide_hi = _end(_shift(end, precision, 1), tz)
+                wide_lo, wide_hi = _widen_calendar(start, end, precision, tz, lo, hi)
         nominal = lo + (hi - lo) / 2
     except (OverflowError, ValueError):
         raise TimeError(f"{at!r} is too close to the limits of the calendar") from None
