@@ -139,3 +139,6 @@ class CorrectionAdmin(admin.ModelAdmin):
     list_display = ["incident", "date", "text"]
     list_select_related = ["incident"]
     inlines = [CorrectionCitationInline]
+
+
+from . import metrics_admin  # noqa: E402, F401  (registers the metrics admin)

@@ -22,8 +22,9 @@ docs/methodology.md explains the choices in plain language.
 
 import logging
 import time
+from bisect import bisect_right
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Min
@@ -68,7 +69,6 @@ BATCH_SIZE = 1000
 _US = timedelta(microseconds=1)
 _US_PER_S = 1_000_000
 _LOCK_AGGREGATES = 731_003  # an arbitrary constant naming this project's aggregates lock
-_UPDATE_FIELDS = ["nominal_seconds", "min_seconds", "max_seconds", "open", "start_event", "end_event", "computed_at"]
 
 
 # --- per-incident computation (pure: no queries) ----------------------------
@@ -126,9 +126,62 @@ def _lock_incidents(ids):
     return list(Incident.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk", flat=True))
 
 
+def _raw_rows(queryset):
+    """Run a values_list queryset without Django's per-value converters (the hot path reads ~10^5 rows)."""
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _instant_reader():
+    """How stored instants come back from a raw read: aware UTC (PostgreSQL) or naive UTC (SQLite)."""
+    if connection.vendor == "sqlite":
+        return lambda now: now.astimezone(UTC).replace(tzinfo=None)
+    return lambda now: now
+
+
+def _executemany(sql, rows):
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+
+def _insert_sql(model, columns, conflict=None, update=()):
+    """INSERT (or upsert) of `columns`; the names come from our models and are quoted, the values are parameters."""
+    qn = connection.ops.quote_name
+    sql = f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(qn(c) for c in columns)}) VALUES ({', '.join(['%s'] * len(columns))})"  # noqa: S608
+    if conflict:
+        sets = ", ".join(f"{qn(c)} = EXCLUDED.{qn(c)}" for c in update)
+        sql += f" ON CONFLICT ({', '.join(qn(c) for c in conflict)}) DO UPDATE SET {sets}"
+    return sql
+
+
+_METRIC_VALUES = ["nominal_seconds", "min_seconds", "max_seconds", "open", "start_event_id", "end_event_id"]
+_UPSERT_METRIC = None
+
+
+def _upsert_metric_sql():
+    global _UPSERT_METRIC
+    if _UPSERT_METRIC is None:
+        _UPSERT_METRIC = _insert_sql(
+            IncidentMetric,
+            ["incident_id", "view", "metric", *_METRIC_VALUES, "computed_at"],
+            conflict=["incident_id", "view", "metric"],
+            update=[*_METRIC_VALUES, "computed_at"],
+        )
+    return _UPSERT_METRIC
+
+
 def _recompute_batch(ids, *, now):
-    """Recompute every metric of the incidents `ids` in one transaction; return counters."""
+    """Recompute every metric of the incidents `ids` in one transaction; return counters.
+
+    Six statements whatever the batch size: lock, public incidents, events, stored
+    metrics, upsert of what changed (one executemany), delete of what is gone, and
+    the stamp of the unchanged.
+    """
     counters = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
+    local_now = _instant_reader()
     with transaction.atomic():
         ids = _lock_incidents(ids)
         if not ids:
@@ -138,68 +191,47 @@ def _recompute_batch(ids, *, now):
         public_incidents = set(Incident.objects.public(now).filter(pk__in=ids).values_list("pk", flat=True))
         events = defaultdict(list)
         public_events = defaultdict(list)
-        rows = (
+        query = (
             Event.objects.filter(incident_id__in=ids, kind__in=KINDS)
             .order_by("incident_id", "nominal", "position", "id")
             .values_list("incident_id", "id", "kind", "lo", "hi", "nominal", "status")
         )
-        for incident_id, *event, status in rows:
+        for incident_id, pk, kind, lo, hi, nominal, status in _raw_rows(query):
+            event = (pk, kind, lo, hi, nominal)
             events[incident_id].append(event)
             if status == "published" and incident_id in public_incidents:
                 public_events[incident_id].append(event)
 
+        at = local_now(now)
         desired = {}
         for incident_id in ids:
-            for view, source in ((MetricView.STAFF, events), (MetricView.PUBLIC, public_events)):
-                if view == MetricView.PUBLIC and incident_id not in public_incidents:
-                    continue
-                for metric, values in compute_incident(source.get(incident_id, ()), now).items():
-                    desired[(incident_id, view, metric)] = values
+            staff = compute_incident(events.get(incident_id, ()), at)
+            for metric, values in staff.items():
+                desired[(incident_id, MetricView.STAFF, metric)] = values
+            if incident_id in public_incidents:
+                visible = public_events.get(incident_id, ())
+                # With no draft among its events, the public figures are the staff ones.
+                same = len(visible) == len(events.get(incident_id, ()))
+                for metric, values in (staff if same else compute_incident(visible, at)).items():
+                    desired[(incident_id, MetricView.PUBLIC, metric)] = values
 
+        stored = IncidentMetric.objects.filter(incident_id__in=ids).values_list(
+            "pk", "incident_id", "view", "metric", *_METRIC_VALUES
+        )
         existing = {
-            (incident_id, view, metric): (pk, tuple(values))
-            for pk, incident_id, view, metric, *values in IncidentMetric.objects.filter(
-                incident_id__in=ids
-            ).values_list(
-                "pk",
-                "incident_id",
-                "view",
-                "metric",
-                "nominal_seconds",
-                "min_seconds",
-                "max_seconds",
-                "open",
-                "start_event_id",
-                "end_event_id",
-            )
+            (incident_id, view, metric): (pk, (nominal, low, high, bool(is_open), start, end))
+            for pk, incident_id, view, metric, nominal, low, high, is_open, start, end in _raw_rows(stored)
         }
+        stamp = connection.ops.adapt_datetimefield_value(now)
         changed = [
-            IncidentMetric(
-                incident_id=key[0],
-                view=key[1],
-                metric=key[2],
-                nominal_seconds=v[0],
-                min_seconds=v[1],
-                max_seconds=v[2],
-                open=v[3],
-                start_event_id=v[4],
-                end_event_id=v[5],
-                computed_at=now,
-            )
-            for key, v in desired.items()
-            if key not in existing or existing[key][1] != v
+            (*key, *values, stamp)
+            for key, values in desired.items()
+            if key not in existing or existing[key][1] != values
         ]
         stale = [pk for key, (pk, _) in existing.items() if key not in desired]
         if stale:
             IncidentMetric.objects.filter(pk__in=stale).delete()
-        if changed:
-            IncidentMetric.objects.bulk_create(
-                changed,
-                batch_size=BATCH_SIZE,
-                update_conflicts=True,
-                unique_fields=["incident", "view", "metric"],
-                update_fields=_UPDATE_FIELDS,
-            )
+        _executemany(_upsert_metric_sql(), changed)
         # The unchanged rows were verified now: say so, in one statement.
         IncidentMetric.objects.filter(incident_id__in=ids).exclude(computed_at=now).update(computed_at=now)
         counters.update(
@@ -286,6 +318,18 @@ def incident_years(view, now):
     return years
 
 
+_SUMMARY_FIELDS = [
+    "incident_count",
+    "open_count",
+    "median_seconds",
+    "q1_seconds",
+    "q3_seconds",
+    "median_min_seconds",
+    "median_max_seconds",
+    "norm_shares",
+]
+
+
 def _summarise(values, norms):
     """One MetricAggregate's figures from [(nominal, min, max, open), ...]."""
     closed = [v for v in values if not v[3]]
@@ -295,9 +339,9 @@ def _summarise(values, norms):
     shares = {}
     for norm in norms:
         window = norm.window_seconds
-        met = sum(1 for v in closed if v[2] <= window)
-        missed = sum(1 for v in closed if v[1] > window)
         of = len(closed)
+        met = bisect_right(highs, window)
+        missed = of - bisect_right(lows, window)
         shares[norm.slug] = {
             "met": met,
             "uncertain": of - met - missed,
@@ -336,34 +380,37 @@ def aggregates_recompute(*, now=None):
         for norm in Norm.objects.exclude(metric=""):
             norms[norm.metric].append(norm)
 
+        def group_keys(view, incident_id):
+            keys = [("overall", None, None), ("vendor", vendor_of[incident_id], None)]
+            keys += [("reporter", organization_id, None) for organization_id in reporters.get(incident_id, ())]
+            if (year := years[view].get(incident_id)) is not None:
+                keys.append(("year", None, year))
+            return keys
+
+        keys_of = {}
         groups = defaultdict(list)
-        for view, metric, incident_id, *values in IncidentMetric.objects.values_list(
+        stored = IncidentMetric.objects.values_list(
             "view", "metric", "incident_id", "nominal_seconds", "min_seconds", "max_seconds", "open"
-        ):
+        )
+        for view, metric, incident_id, *values in _raw_rows(stored):
             if view == MetricView.PUBLIC and incident_id not in in_public:
                 continue
-            groups[(view, "overall", None, None, metric)].append(values)
-            groups[(view, "vendor", vendor_of[incident_id], None, metric)].append(values)
-            for organization_id in reporters.get(incident_id, ()):
-                groups[(view, "reporter", organization_id, None, metric)].append(values)
-            year = years[view].get(incident_id)
-            if year is not None:
-                groups[(view, "year", None, year, metric)].append(values)
+            keys = keys_of.get((view, incident_id))
+            if keys is None:
+                keys = keys_of[(view, incident_id)] = group_keys(view, incident_id)
+            for dimension, organization_id, year in keys:
+                groups[(view, dimension, organization_id, year, metric)].append(values)
 
-        aggregates = [
-            MetricAggregate(
-                view=view,
-                dimension=dimension,
-                organization_id=organization_id,
-                year=year,
-                metric=metric,
-                computed_at=now,
-                **_summarise(values, norms.get(metric, ())),
-            )
-            for (view, dimension, organization_id, year, metric), values in groups.items()
-        ]
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        as_json = MetricAggregate._meta.get_field("norm_shares").get_db_prep_save
+        aggregates = []
+        for (view, dimension, organization_id, year, metric), values in groups.items():
+            figures = _summarise(values, norms.get(metric, ()))
+            figures["norm_shares"] = as_json(figures["norm_shares"], connection)
+            aggregates.append((view, dimension, organization_id, year, metric, *figures.values(), stamp))
+        columns = ["view", "dimension", "organization_id", "year", "metric", *_SUMMARY_FIELDS, "computed_at"]
         MetricAggregate.objects.all().delete()
-        MetricAggregate.objects.bulk_create(aggregates, batch_size=BATCH_SIZE)
+        _executemany(_insert_sql(MetricAggregate, columns), aggregates)
 
         responses = _response_aggregates(now)
         ResponseAggregate.objects.all().delete()
@@ -498,7 +545,7 @@ def describe_metric(row, norms=None):
     text = timemath.format_duration(nominal)
     if is_open:
         text = f"open: {text} so far"
-    if low != high:
+    if timemath.format_duration(low) != timemath.format_duration(high):
         text += f" ({_range_text(low, high)})"
     metric = row["metric"] if isinstance(row, dict) else row.metric
     comparisons = norm_comparisons(row, metric, norms)

@@ -1,0 +1,164 @@
+"""Benchmark: the full metrics recompute against the floor of reading the same events once.
+
+    .venv/bin/python bench/recompute.py [--incidents 10000] [--events-per-incident 10]
+
+Generates the incidents (bulk) into a throwaway database, then times
+
+* the floor: one SQL query that reads every event the recompute reads, into Python;
+* the full recompute, cold (every metric row is new) and warm (the hourly steady
+  state: only open metrics change);
+* the aggregates alone and one incident's recompute (what a change costs);
+
+and prints the figures and the ratio of each recompute to the floor (target: 3x).
+
+The database is a temporary SQLite file, or, when DATABASE_URL names a PostgreSQL
+database, a fresh database `<name>_bench` on that server, dropped at the end.
+It prints figures; it is not a test and asserts nothing.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def throwaway_database():
+    """Point DATABASE_URL at a throwaway database; return a cleanup function."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import dj_database_url
+        import psycopg
+
+        config = dj_database_url.parse(url)
+        name = f"{config['NAME']}_bench"
+        admin = {
+            "host": config["HOST"] or None,
+            "port": config["PORT"] or None,
+            "user": config["USER"] or None,
+            "password": config["PASSWORD"] or None,
+            "dbname": "postgres",
+        }
+
+        def execute(sql):
+            with psycopg.connect(**admin, autocommit=True) as conn:
+                conn.execute(sql)
+
+        execute(f'DROP DATABASE IF EXISTS "{name}"')
+        execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = url.rsplit("/", 1)[0] + "/" + name
+
+        def cleanup():
+            from django.db import connections
+
+            connections.close_all()
+            execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+        return cleanup
+    directory = tempfile.TemporaryDirectory(prefix="bench-")
+    os.environ["DATABASE_URL"] = f"sqlite:///{directory.name}/bench.sqlite3"
+    return directory.cleanup
+
+
+def timed(function, repeat=1):
+    times = []
+    result = None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = function()
+        times.append(time.perf_counter() - started)
+    return min(times), result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--incidents", type=int, default=10_000)
+    parser.add_argument("--events-per-incident", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=3, help="Best of this many runs for the repeatable timings.")
+    args = parser.parse_args()
+
+    cleanup = throwaway_database()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disclosure.settings")
+    os.environ.pop("CELERY_BROKER_URL", None)  # tasks stay eager; the generator enqueues none anyway
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from disclosure import metrics
+    from disclosure.management.commands.generate_incidents import generate
+    from disclosure.models import Event, Incident, IncidentMetric
+
+    try:
+        call_command("migrate", verbosity=0)
+        print(f"database: {connection.vendor} ({connection.settings_dict['NAME']})")
+        started = time.perf_counter()
+        with transaction.atomic():
+            counts = generate(
+                incidents=args.incidents,
+                events_per_incident=args.events_per_incident,
+                seed=args.seed,
+                stem=f"bench-{args.seed}",
+            )
+        print(
+            f"generated {counts['incidents']} incidents, {counts['events']} events "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+
+        read = (
+            Event.objects.filter(kind__in=metrics.KINDS)
+            .order_by("incident_id", "nominal", "position", "id")
+            .values_list("incident_id", "id", "kind", "lo", "hi", "nominal", "status")
+        )
+        floor, rows = timed(lambda: len(list(read)), args.repeat)
+        sql, params = read.query.sql_with_params()
+
+        def raw_pass():
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                return len(cursor.fetchall())
+
+        raw_floor, _ = timed(raw_pass, args.repeat)
+
+        with CaptureQueriesContext(connection) as queries:
+            cold, summary = timed(metrics.metrics_recompute_all)
+        cold_queries = len(queries)
+        warm, warm_summary = timed(metrics.metrics_recompute_all, args.repeat)
+        aggregates, _ = timed(metrics.aggregates_recompute, args.repeat)
+        sample = list(Incident.objects.order_by("?").values_list("pk", flat=True)[:50])
+        one = statistics.median(
+            timed(lambda pk=pk: metrics.incident_metrics_recompute(incident_id=pk))[0] for pk in sample
+        )
+
+        print(f"events read by the recompute: {rows} (of {Event.objects.count()})")
+        print(f"metric rows: {IncidentMetric.objects.count()}; recompute summary: {summary}")
+        print(f"floor, one ORM pass over the same events:     {floor:8.3f} s")
+        print(f"floor, one raw cursor pass (no conversion):   {raw_floor:8.3f} s")
+        print(
+            f"full recompute, cold (all rows new):          {cold:8.3f} s  "
+            f"ratio {cold / floor:5.2f}x the floor  ({cold_queries} queries)"
+        )
+        print(
+            f"full recompute, warm (steady state):          {warm:8.3f} s  "
+            f"ratio {warm / floor:5.2f}x the floor  ({warm_summary['written']} rows rewritten)"
+        )
+        print(f"  of which aggregates alone:                  {aggregates:8.3f} s")
+        print(f"one incident's recompute (median of 50):      {one * 1000:8.1f} ms")
+        print(f"RATIO (warm full recompute / floor): {warm / floor:.2f}x (target 3x)")
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()
