@@ -1,0 +1,99 @@
+"""The public site in headless Chromium: search, filters, pagination and the timeline, with and without JS."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
+
+if not Path(CHROMIUM).exists() and os.environ.get("CI_REQUIRE_SERVICES") != "1":
+    pytest.skip(f"{CHROMIUM} is not installed (scripts/ensure-chromium installs it)", allow_module_level=True)
+
+# Playwright runs an event loop in this thread; the live server and the ORM calls are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def reference_data(transactional_db):
+    """A transactional test's flush empties the tables data migrations filled; load them again."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    for name in ("0002_vocabulary_and_roles", "0004_norms"):
+        import_module(f"disclosure.migrations.{name}").forwards(apps, None)
+
+
+@pytest.fixture
+def site(live_server, reference_data, wyze):
+    from tests.factories import IncidentFactory
+
+    IncidentFactory.create_batch(24, vendor=wyze.vendor, summary="Generated for paging.")
+    return live_server.url
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_search_filter_and_paginate(browser, site, javascript):
+    context = browser.new_context(java_script_enabled=javascript)
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto(f"{site}/incidents/")
+    assert page.locator(".results-count").inner_text() == "25 incidents"
+    if javascript:
+        page.wait_for_function("window.htmx !== undefined")
+        with page.expect_request(lambda r: r.headers.get("hx-request") == "true"):
+            page.locator("#id_reporter").select_option("ipvm")
+        page.wait_for_function("document.querySelector('.results-count').textContent.trim() === '1 incident'")
+        assert "reporter=ipvm" in page.url  # the URL follows the swap
+    else:
+        page.locator("#id_reporter").select_option("ipvm")
+        page.locator(".filters button[type=submit]").click()
+        page.wait_for_url(re.compile(r"reporter=ipvm"))
+    assert page.locator(".results-count").inner_text() == "1 incident"
+    page.locator("#id_q").fill("Alexa")
+    page.locator("#id_q").press("Enter")
+    page.wait_for_url(re.compile(r"q=Alexa"))
+    page.wait_for_function("document.querySelector('.results-count').textContent.includes('Alexa')")
+    assert "Wyze leaves a copy" in page.locator("#results").inner_text()
+
+    page.goto(f"{site}/incidents/")
+    page.locator(".pager a[rel=next]").click()
+    page.wait_for_url(re.compile(r"page=2"))
+    page.wait_for_function("document.querySelector('.pager span').textContent.includes('Page 2 of 2')")
+    if javascript:
+        assert page.evaluate("document.querySelector('#id_q') !== null")  # swapped in place, the form stayed
+    context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_timeline_draws_the_whole_exposure_and_the_zoomed_minutes(browser, site, javascript):
+    context = browser.new_context(java_script_enabled=javascript, viewport={"width": 390, "height": 844})
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto(f"{site}/incidents/wyze-2019/")
+    svg = page.locator("svg.timeline-svg")
+    assert svg.is_visible()
+    assert "Zoomed in: 26 December 2019" in svg.inner_html()
+    assert page.locator("svg.timeline-svg .brace text").text_content() == "14 minutes' notice"
+    assert page.locator("svg.timeline-svg a.tl-row").count() > 10  # the main track and the inset
+    page.locator("svg.timeline-svg a.tl-row").nth(1).focus()  # keyboard-reachable, like any link
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"#event-ipvm-support-ticket$"))
+    assert page.locator("#event-ipvm-support-ticket").is_visible()
+    context.close()
