@@ -7,6 +7,7 @@ itself while a run is queued or running, so its progress is visible.
 from django.contrib import admin, messages
 from django.db import transaction
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
@@ -16,7 +17,19 @@ from .models import IncidentMetric, MetricAggregate, Norm, RecomputeRun, Respons
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
-    """Computed rows: recomputed by Celery, never edited by hand."""
+    """Computed rows: recomputed by Celery, never edited by hand.
+
+    Their "add" address explains that and offers a full recompute instead of a form.
+    """
+
+    def add_view(self, request, form_url="", extra_context=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"{self.opts.verbose_name_plural.capitalize()} are computed, not entered",
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "admin/disclosure/computed_add.html", context)
 
     def has_add_permission(self, request):
         return False

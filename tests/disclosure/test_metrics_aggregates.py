@@ -1,0 +1,192 @@
+"""Aggregates over incidents: medians with bounds, norm shares, dimensions, the public view, the API."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from disclosure import metrics
+from disclosure.models import Incident, IncidentMetric, MetricAggregate, RecomputeRun, ResponseAggregate
+from tests.factories import (
+    ClaimFactory,
+    EventFactory,
+    IncidentFactory,
+    OrganizationFactory,
+    ParticipantFactory,
+    ResponseFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+DAY = 86400
+
+
+def incident_with_window(vendor, reporter, notified, published, precision, **fields):
+    incident = IncidentFactory(vendor=vendor, timezone="UTC", **fields)
+    ParticipantFactory(incident=incident, organization=reporter, role="discoverer")
+    ParticipantFactory(incident=incident, organization=reporter, role="notifier")
+    EventFactory(incident=incident, kind="vendor_notified", at=notified, precision=precision)
+    EventFactory(incident=incident, kind="published", at=published, precision=precision)
+    return incident
+
+
+@pytest.fixture
+def world():
+    v1, v2 = OrganizationFactory(slug="vendor-one"), OrganizationFactory(slug="vendor-two")
+    r1 = OrganizationFactory(slug="reporter-one", kind="researcher")
+    r2 = OrganizationFactory(slug="reporter-two", kind="researcher")
+    a = incident_with_window(v1, r1, "2020-03-01T10:00", "2020-03-01T10:14", "minute")  # 840 [780, 900]
+    b = incident_with_window(v1, r1, "2020-01-01", "2020-01-03", "day")  # 2 days [1, 3]
+    c = incident_with_window(v2, r2, "2021-01-01", "2021-02-10", "day")  # 40 days [39, 41]
+    incident_with_window(v2, r2, "2021-01-01", "2021-02-15", "day")  # 45 days [44, 46]: straddles CERT/CC
+    incident_with_window(v1, r1, "2020-05-01", "2020-05-02", "day", status="draft")
+    incident_with_window(v2, r2, "2019-05-01", "2019-05-02", "day", status="retracted", retraction_notice="x")
+    ResponseFactory(claim=ClaimFactory(incident=a), stance="denied")
+    ResponseFactory(claim=ClaimFactory(incident=b), stance="confirmed", status="draft")
+    ClaimFactory(incident=c)
+    metrics.metrics_recompute_all(now=NOW)
+    return {"v1": v1, "v2": v2, "r1": r1, "r2": r2}
+
+
+def aggregate(view="public", metric="notice_to_publication", **where):
+    return MetricAggregate.objects.get(view=view, metric=metric, **where)
+
+
+def test_overall_median_quartiles_and_the_bounds_of_the_median(world):
+    row = aggregate(dimension="overall")
+    assert (row.incident_count, row.open_count) == (4, 0)
+    # nominal [840, 2 d, 40 d, 45 d]
+    assert row.median_seconds == (2 * DAY + 40 * DAY) / 2
+    assert row.q1_seconds == 840 + (2 * DAY - 840) * 0.75
+    # the median of the lower bounds and of the upper bounds
+    assert row.median_min_seconds == (1 * DAY + 39 * DAY) / 2
+    assert row.median_max_seconds == (3 * DAY + 41 * DAY) / 2
+    assert row.median_min_seconds <= row.median_seconds <= row.median_max_seconds
+
+
+def test_norm_shares_count_met_uncertain_and_missed(world):
+    shares = aggregate(dimension="overall").norm_shares
+    assert shares["cert-cc"] == {
+        "met": 3,
+        "uncertain": 1,
+        "missed": 0,
+        "of": 4,
+        "share": 0.75,
+        "share_at_most": 1.0,
+    }
+    assert shares["project-zero"]["met"] == 4
+    assert "gdpr-art-33" not in shares  # a norm no metric measures
+
+
+def test_dimensions_vendor_reporter_and_year(world):
+    assert aggregate(dimension="vendor", organization=world["v1"]).incident_count == 2
+    assert aggregate(dimension="vendor", organization=world["v2"]).incident_count == 2
+    # discoverer and notifier of the same incident: counted once
+    assert aggregate(dimension="reporter", organization=world["r1"]).incident_count == 2
+    assert aggregate(dimension="year", year=2020).incident_count == 2
+    assert aggregate(dimension="year", year=2021).incident_count == 2
+    assert not MetricAggregate.objects.filter(view="public", dimension="year", year=2019).exists()
+
+
+def test_drafts_never_count_publicly_and_retracted_incidents_are_left_out(world):
+    assert aggregate(view="staff", dimension="overall").incident_count == 6
+    assert aggregate(view="staff", dimension="vendor", organization=world["v1"]).incident_count == 3
+    assert aggregate(view="staff", dimension="year", year=2019).incident_count == 1
+
+
+def test_aggregates_are_consistent_with_the_per_incident_figures(world):
+    counted = Incident.objects.public().exclude(status="retracted")
+    for metric in ("notice_to_publication", "notice_to_acknowledgement"):
+        stored = IncidentMetric.objects.filter(view="public", metric=metric, incident__in=counted)
+        row = aggregate(dimension="overall", metric=metric)
+        assert row.incident_count == stored.count()
+        assert row.open_count == stored.filter(open=True).count()
+
+
+def test_open_metrics_are_counted_but_left_out_of_the_median(world):
+    row = aggregate(dimension="overall", metric="notice_to_acknowledgement")
+    assert (row.incident_count, row.open_count, row.median_seconds) == (4, 4, None)
+
+
+def test_responses_count_the_vendors_current_public_stance(world):
+    public = ResponseAggregate.objects.get(view="public", organization=None)
+    assert public.stance_counts == {"awaiting_response": 2, "denied": 1}
+    staff = ResponseAggregate.objects.get(view="staff", organization=world["v1"])
+    assert staff.stance_counts == {"confirmed": 1, "denied": 1}
+
+
+def test_quantile_interpolates_between_ranks():
+    assert metrics.quantile([], 0.5) is None
+    assert metrics.quantile([5], 0.25) == 5
+    assert metrics.quantile([1, 2, 3, 4], 0.5) == 2.5
+    assert metrics.quantile([1, 2, 3, 4, 5], 0.75) == 4
+
+
+def test_a_stale_aggregates_request_is_skipped_once_a_later_run_has_finished(world):
+    requested = timezone.now()
+    assert metrics.aggregates_recompute_if_stale(requested_at=requested) is not None
+    assert metrics.aggregates_recompute_if_stale(requested_at=requested) is None
+    later = timezone.now() + timedelta(seconds=1)
+    assert metrics.aggregates_recompute_if_stale(requested_at=later) is not None
+
+
+# --- API --------------------------------------------------------------------
+
+
+def test_aggregates_api_filters_and_shows_the_public_view(client, world):
+    response = client.get("/api/v1/aggregates/?dimension=vendor&metric=notice_to_publication&organization=vendor-one")
+    assert response.status_code == 200
+    [row] = response.json()["results"]
+    assert (row["organization"], row["incident_count"], row["view"]) == ("vendor-one", 2, "public")
+    assert client.get("/api/v1/aggregates/?year=2021&metric=notice_to_publication").json()["count"] == 1
+    assert client.get("/api/v1/aggregates/?view=staff").status_code == 403
+    assert client.get("/api/v1/aggregates/?dimension=galaxy").status_code == 400
+    assert client.get("/api/v1/aggregates/?year=soon").status_code == 400
+
+
+def test_staff_may_read_the_staff_aggregates(admin_client, world):
+    body = admin_client.get("/api/v1/aggregates/?view=staff&dimension=overall&metric=notice_to_publication").json()
+    assert body["results"][0]["incident_count"] == 6
+
+
+def test_response_aggregates_api(client, world):
+    body = client.get("/api/v1/aggregates/responses/?vendor=vendor-one").json()
+    assert body["results"] == [
+        {
+            "view": "public",
+            "vendor": "vendor-one",
+            "vendor_name": world["v1"].name,
+            "claims": 2,
+            "stance_counts": {"awaiting_response": 1, "denied": 1},
+            "computed_at": body["results"][0]["computed_at"],
+        }
+    ]
+
+
+@pytest.mark.parametrize("vendors", [1, 15])
+def test_aggregate_lists_take_a_fixed_number_of_queries(client, django_assert_max_num_queries, vendors):
+    for n in range(vendors):
+        incident_with_window(
+            OrganizationFactory(), OrganizationFactory(kind="researcher"), "2020-01-01", "2020-01-03", "day"
+        )
+    metrics.metrics_recompute_all(now=NOW)
+    with django_assert_max_num_queries(2):
+        assert client.get("/api/v1/aggregates/?page_size=200").status_code == 200
+    with django_assert_max_num_queries(2):
+        assert client.get("/api/v1/aggregates/responses/?page_size=200").status_code == 200
+
+
+def test_recompute_metrics_command_prints_a_summary(world, capsys):
+    call_command("recompute_metrics", "--no-progress")
+    out = capsys.readouterr().out
+    assert "Recomputed 6 incidents" in out
+    assert RecomputeRun.objects.filter(kind="full", status="done", done=6, total=6).exists()
+
+
+def test_generate_incidents_writes_incidents_with_metrics(capsys):
+    call_command("generate_incidents", "--incidents", "12", "--events-per-incident", "12", "--seed", "5")
+    assert Incident.objects.filter(slug__startswith="gen-5-").count() == 12
+    assert IncidentMetric.objects.filter(view="staff").exists()
+    assert MetricAggregate.objects.filter(dimension="overall", view="staff").exists()
