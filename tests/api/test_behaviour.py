@@ -197,3 +197,14 @@ def test_authenticated_callers_have_their_own_higher_budget(monkeypatch, editor)
     client = token_client(editor)
     assert [client.get("/api/v1/data-classes/").status_code for _ in range(3)] == [200, 200, 200]
     assert APIClient().get("/api/v1/data-classes/").status_code == 200
+
+
+def test_create_api_token_prints_a_working_token(editor, capsys):
+    from django.core.management import call_command
+
+    call_command("create_api_token", "editor")
+    key = capsys.readouterr().out.strip()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    response = client.post("/api/v1/organisations/", {"slug": "via-token", "name": "T", "kind": "media"}, format="json")
+    assert response.status_code == 201
