@@ -16,10 +16,11 @@ def errors(*codes):
         401: "Not authenticated (send 'Authorization: Token <key>').",
         403: "Authenticated, but the role does not allow this.",
         404: "No such record, or not public.",
+        415: "The body must be JSON (Content-Type: application/json).",
         429: "Too many requests; retry after the number of seconds in Retry-After.",
     }
     return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}
 
 
 READ_ERRORS = errors(400, 404, 429)
-WRITE_ERRORS = errors(400, 401, 403, 404, 429)
+WRITE_ERRORS = errors(400, 401, 403, 404, 415, 429)

@@ -14,6 +14,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response as HttpResponse
 from rest_framework.views import APIView
@@ -47,6 +48,8 @@ class ApiViewMixin:
     # Token first: an anonymous write is answered 401 with `WWW-Authenticate: Token`.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [ReadPublicWriteStaff]
+    # Bodies are JSON: nested recorded times and lists do not fit form encoding.
+    parser_classes = [JSONParser]
     csv_actions = ("list",)
 
     @property
@@ -671,7 +674,7 @@ class BundleImportView(ApiViewMixin, APIView):
             "through a bundle needs the matching role."
         ),
         request=OpenApiTypes.OBJECT,
-        responses={200: s.ImportResultSerializer, **errors(400, 401, 403, 429)},
+        responses={200: s.ImportResultSerializer, **errors(400, 401, 403, 415, 429)},
     )
     def post(self, request):
         document = request.data

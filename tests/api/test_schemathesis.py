@@ -9,6 +9,8 @@ then rightly refused with 400.
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from rest_framework.views import APIView
@@ -39,6 +41,17 @@ CHECK_NAMES = [
 @pytest.fixture
 def admin_token(admin_user):
     return Token.objects.create(user=admin_user).key
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    # Schemathesis calls the WSGI app directly, whose request signals would close the
+    # connection holding the test's transaction; Django's own test client unhooks them the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @pytest.fixture(autouse=True)
