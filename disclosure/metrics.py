@@ -257,7 +257,7 @@ def metrics_recompute_all(*, progress=None, run=None, now=None):
         run = RecomputeRun.objects.create(kind=RecomputeRun.Kind.FULL)
     ids = list(Incident.objects.order_by("pk").values_list("pk", flat=True))
     RecomputeRun.objects.filter(pk=run.pk).update(
-        status=RecomputeRun.Status.RUNNING, started_at=now, total=len(ids), done=0
+        state=RecomputeRun.State.RUNNING, started_at=now, total=len(ids), done=0
     )
     totals = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
     try:
@@ -271,11 +271,11 @@ def metrics_recompute_all(*, progress=None, run=None, now=None):
                 progress(done, len(ids))
         totals.update(aggregates_recompute(now=now))
     except BaseException:
-        RecomputeRun.objects.filter(pk=run.pk).update(status=RecomputeRun.Status.FAILED, finished_at=timezone.now())
+        RecomputeRun.objects.filter(pk=run.pk).update(state=RecomputeRun.State.FAILED, finished_at=timezone.now())
         raise
     totals["seconds"] = round(time.perf_counter() - started, 3)
     RecomputeRun.objects.filter(pk=run.pk).update(
-        status=RecomputeRun.Status.DONE, finished_at=timezone.now(), summary=totals, done=len(ids)
+        state=RecomputeRun.State.DONE, finished_at=timezone.now(), summary=totals, done=len(ids)
     )
     _prune_runs()
     return totals
@@ -452,15 +452,15 @@ def aggregates_recompute_if_stale(*, requested_at):
     does the work and the others find it done. A run's `started_at` precedes all its
     reads, so such a run has seen every change committed before `requested_at`.
     """
-    if RecomputeRun.objects.filter(status=RecomputeRun.Status.DONE, started_at__gte=requested_at).exists():
+    if RecomputeRun.objects.filter(state=RecomputeRun.State.DONE, started_at__gte=requested_at).exists():
         return None
     started_at = timezone.now()
     run = RecomputeRun.objects.create(
-        kind=RecomputeRun.Kind.AGGREGATES, status=RecomputeRun.Status.RUNNING, started_at=started_at
+        kind=RecomputeRun.Kind.AGGREGATES, state=RecomputeRun.State.RUNNING, started_at=started_at
     )
     summary = aggregates_recompute(now=started_at)
     RecomputeRun.objects.filter(pk=run.pk).update(
-        status=RecomputeRun.Status.DONE, finished_at=timezone.now(), summary=summary
+        state=RecomputeRun.State.DONE, finished_at=timezone.now(), summary=summary
     )
     _prune_runs()
     return summary
@@ -468,7 +468,7 @@ def aggregates_recompute_if_stale(*, requested_at):
 
 def _prune_runs(keep=200):
     old = list(
-        RecomputeRun.objects.exclude(status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING])
+        RecomputeRun.objects.exclude(state__in=[RecomputeRun.State.QUEUED, RecomputeRun.State.RUNNING])
         .order_by("-created_at", "-id")
         .values_list("pk", flat=True)[keep:]
     )

@@ -90,8 +90,8 @@ class ResponseAggregateAdmin(ReadOnlyAdmin):
 
 @admin.register(RecomputeRun)
 class RecomputeRunAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "status", "progress", "created_at", "started_at", "finished_at", "summary"]
-    list_filter = ["kind", "status"]
+    list_display = ["__str__", "state", "progress", "created_at", "started_at", "finished_at", "summary"]
+    list_filter = ["kind", "state"]
 
     def has_view_permission(self, request, obj=None):
         # Progress of a recompute is harmless to show to any staff member.
@@ -113,7 +113,7 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
         return [path("start/", start, name="disclosure_recomputerun_start"), *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
-        active = RecomputeRun.objects.filter(status__in=[RecomputeRun.Status.QUEUED, RecomputeRun.Status.RUNNING])
+        active = RecomputeRun.objects.filter(state__in=[RecomputeRun.State.QUEUED, RecomputeRun.State.RUNNING])
         extra_context = {**(extra_context or {}), "refresh": active.exists()}
         return super().changelist_view(request, extra_context)
 

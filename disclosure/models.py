@@ -551,14 +551,14 @@ class RecomputeRun(models.Model):
         FULL = "full", "all incidents and aggregates"
         AGGREGATES = "aggregates", "aggregates only"
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         QUEUED = "queued", "queued"
         RUNNING = "running", "running"
         DONE = "done", "done"
         FAILED = "failed", "failed"
 
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.FULL)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     total = models.PositiveIntegerField(default=0, help_text="Incidents to recompute.")
     done = models.PositiveIntegerField(default=0, help_text="Incidents recomputed so far.")
     summary = models.JSONField(default=dict, blank=True)
@@ -568,11 +568,11 @@ class RecomputeRun(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["status", "started_at"])]
+        indexes = [models.Index(fields=["state", "started_at"], name="recompute_run_state_started")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} ({self.get_status_display()})"
+        return f"{self.get_kind_display()} ({self.get_state_display()})"
 
     @property
     def percent(self):
-        return round(100 * self.done / self.total) if self.total else (100 if self.status == "done" else 0)
+        return round(100 * self.done / self.total) if self.total else (100 if self.state == "done" else 0)

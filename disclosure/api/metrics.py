@@ -5,9 +5,11 @@ incidents only, and anything not public is 404. Staff may ask for `?view=staff`,
 computed from every event.
 """
 
+import re
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
@@ -20,6 +22,7 @@ from disclosure.models import Incident, IncidentMetric, Metric, MetricAggregate,
 
 from .pagination import BoundedPageNumberPagination
 from .permissions import sees_everything
+from .serializers import ErrorSerializer
 
 VIEW_PARAMETER = OpenApiParameter(
     "view",
@@ -27,6 +30,14 @@ VIEW_PARAMETER = OpenApiParameter(
     enum=MetricView.values,
     description="`public` (default): from public events only. `staff`: from all events; staff only.",
 )
+
+
+ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="Invalid query parameter."),
+    403: OpenApiResponse(ErrorSerializer, description="?view=staff without a staff account."),
+    404: OpenApiResponse(ErrorSerializer, description="No such public incident, or no such page."),
+    429: OpenApiResponse(ErrorSerializer, description="Too many requests; retry after Retry-After seconds."),
+}
 
 
 def requested_view(request):
@@ -103,7 +114,7 @@ class IncidentMetricsView(APIView):
     @extend_schema(
         operation_id="incident_metrics",
         parameters=[VIEW_PARAMETER],
-        responses=IncidentMetricsSerializer,
+        responses={200: IncidentMetricsSerializer, **ERRORS},
         tags=["metrics"],
         summary="An incident's disclosure-window metrics",
         description="Each metric in whole seconds with its bounds, whether it is still open, and how it compares with the published norms. 404 unless the incident is public (staff view: any incident).",
@@ -164,6 +175,7 @@ def _choice(request, name, choices):
 
 @extend_schema(
     operation_id="metric_aggregates",
+    responses={200: MetricAggregateSerializer(many=True), **ERRORS},
     tags=["metrics"],
     summary="Metrics aggregated over incidents",
     description="Median, quartiles, the median's bounds and the share meeting each norm, per reporting organisation, vendor, year and overall. See docs/methodology.md.",
@@ -191,8 +203,8 @@ class MetricAggregateListView(ListAPIView):
         if organization := request.query_params.get("organization"):
             filters["organization__slug"] = organization
         if year := request.query_params.get("year"):
-            if not year.isdigit():
-                raise ValidationError({"year": "A year is a whole number, like 2019."})
+            if not re.fullmatch(r"[0-9]{1,4}", year):
+                raise ValidationError({"year": "A year is a whole number of up to four digits, like 2019."})
             filters["year"] = int(year)
         return (
             MetricAggregate.objects.filter(**filters)
@@ -214,6 +226,7 @@ class ResponseAggregateSerializer(serializers.ModelSerializer):
 
 @extend_schema(
     operation_id="response_aggregates",
+    responses={200: ResponseAggregateSerializer(many=True), **ERRORS},
     tags=["metrics"],
     summary="How vendors answered claims",
     description="Claims counted by the vendor's current stance, per vendor and overall (vendor null).",

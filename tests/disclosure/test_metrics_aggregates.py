@@ -144,6 +144,7 @@ def test_aggregates_api_filters_and_shows_the_public_view(client, world):
     assert client.get("/api/v1/aggregates/?view=staff").status_code == 403
     assert client.get("/api/v1/aggregates/?dimension=galaxy").status_code == 400
     assert client.get("/api/v1/aggregates/?year=soon").status_code == 400
+    assert client.get("/api/v1/aggregates/?year=99999999999999999999").status_code == 400
 
 
 def test_staff_may_read_the_staff_aggregates(admin_client, world):
@@ -182,7 +183,7 @@ def test_recompute_metrics_command_prints_a_summary(world, capsys):
     call_command("recompute_metrics", "--no-progress")
     out = capsys.readouterr().out
     assert "Recomputed 6 incidents" in out
-    assert RecomputeRun.objects.filter(kind="full", status="done", done=6, total=6).exists()
+    assert RecomputeRun.objects.filter(kind="full", state="done", done=6, total=6).exists()
 
 
 def test_generate_incidents_writes_incidents_with_metrics(capsys):

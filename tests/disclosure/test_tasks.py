@@ -60,7 +60,7 @@ def test_the_full_recompute_task_reports_progress_on_its_run():
     run = RecomputeRun.objects.create()
     tasks.recompute_all_metrics.delay(run.pk)
     run.refresh_from_db()
-    assert (run.status, run.done, run.total) == ("done", 3, 3)
+    assert (run.state, run.done, run.total) == ("done", 3, 3)
     assert run.summary["incidents"] == 3
 
 
@@ -87,14 +87,14 @@ def test_staff_start_a_full_recompute_from_the_admin_and_see_its_progress(
         response = staff_client.post(reverse("admin:disclosure_recomputerun_start"))
     assert response.status_code == 302
     run = RecomputeRun.objects.filter(kind="full").get()
-    assert (run.status, run.done, run.total) == ("done", 1, 1)
+    assert (run.state, run.done, run.total) == ("done", 1, 1)
     page = staff_client.get(reverse("admin:disclosure_recomputerun_changelist"))
     assert b'<progress value="1" max="1">' in page.content
     assert b"http-equiv" not in page.content  # nothing running: no refresh
 
 
 def test_the_recompute_page_refreshes_while_a_run_is_in_progress(staff_client):
-    RecomputeRun.objects.create(status="running", total=10, done=4)
+    RecomputeRun.objects.create(state="running", total=10, done=4)
     page = staff_client.get(reverse("admin:disclosure_recomputerun_changelist"))
     assert b'<meta http-equiv="refresh"' in page.content
     assert b'<progress value="4" max="10">' in page.content
