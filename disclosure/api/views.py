@@ -2,6 +2,8 @@
 caller is staff; every write goes through a service with `by=request.user`.
 """
 
+from contextlib import contextmanager
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Prefetch
@@ -38,6 +40,15 @@ def run_service(service, field_map=None, **kwargs):
         return service(**kwargs)
     except DjangoValidationError as exc:
         raise ValidationError(django_validation_detail(exc, field_map)) from exc
+
+
+@contextmanager
+def located(path):
+    """Errors raised inside are reported under `path` (an item of a list in the request)."""
+    try:
+        yield
+    except ValidationError as exc:
+        raise ValidationError({path: exc.detail}) from exc
 
 
 def cited(model):
@@ -148,10 +159,12 @@ class IncidentViewSet(ApiViewMixin, viewsets.GenericViewSet):
                 incident = run_service(services.incident_create, by=by, **data)
             elif data:
                 incident = run_service(services.incident_update, incident=incident, by=by, **data)
-            for item in participants:
-                run_service(services.participant_add, incident=incident, by=by, **item)
-            for item in exposed:
-                run_service(services.exposed_data_set, incident=incident, by=by, **item)
+            for i, item in enumerate(participants):
+                with located(f"participants[{i}]"):
+                    run_service(services.participant_add, incident=incident, by=by, **item)
+            for i, item in enumerate(exposed):
+                with located(f"data_exposed[{i}]"):
+                    run_service(services.exposed_data_set, incident=incident, by=by, **item)
         return incident
 
     def create(self, request, *args, **kwargs):

@@ -208,3 +208,16 @@ def test_create_api_token_prints_a_working_token(editor, capsys):
     client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     response = client.post("/api/v1/organisations/", {"slug": "via-token", "name": "T", "kind": "media"}, format="json")
     assert response.status_code == 201
+
+
+def test_an_error_in_a_listed_item_names_the_item(wyze, editor_client):
+    body = {
+        "slug": "twice",
+        "title": "Twice",
+        "vendor": "wyze",
+        "participants": [{"organization": "wyze", "role": "vendor"}, {"organization": "wyze", "role": "vendor"}],
+    }
+    response = editor_client.post("/api/v1/incidents/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "participants[1]"
+    assert not Incident.objects.filter(slug="twice").exists()
