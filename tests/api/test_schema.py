@@ -43,3 +43,5 @@ def test_the_docs_are_served_from_installed_packages(client):
     html = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+    assert "<script>" not in html  # no inline script: the start-up script is a file of its own
+    assert client.get("/api/docs/?script=").status_code == 200
