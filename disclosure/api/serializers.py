@@ -85,8 +85,18 @@ class RecordedTimeField(serializers.Field):
         }
 
 
+class RefField(serializers.SlugRelatedField):
+    """A reference by slug or key. Text no record can have (not a string, or holding a NUL,
+    which PostgreSQL cannot even compare) is refused before it reaches the database."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def org_field(**kwargs):
-    return serializers.SlugRelatedField(slug_field="slug", queryset=Organization.objects.all(), **kwargs)
+    return RefField(slug_field="slug", queryset=Organization.objects.all(), **kwargs)
 
 
 def org_ref(**kwargs):
@@ -119,7 +129,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 class CitationSerializer(serializers.Serializer):
-    source = serializers.SlugRelatedField(slug_field="key", queryset=Source.objects.all())
+    source = RefField(slug_field="key", queryset=Source.objects.all())
     quote = serializers.CharField(allow_blank=True, required=False, default="", help_text="The source's own words.")
     locator = serializers.CharField(
         max_length=200, allow_blank=True, required=False, default="", help_text="paragraph 4, 02:13, page 2, ..."
@@ -147,7 +157,7 @@ class ParticipantSerializer(serializers.ModelSerializer):
 
 
 class ExposedDataSerializer(serializers.ModelSerializer):
-    data_class = serializers.SlugRelatedField(slug_field="slug", queryset=DataClass.objects.all())
+    data_class = RefField(slug_field="slug", queryset=DataClass.objects.all())
 
     class Meta:
         model = ExposedData

@@ -676,6 +676,20 @@ def _statuses(document):
                 yield response.get("status", "published")
 
 
+def _nul_problems(value, parts=()):
+    """NUL characters anywhere in the document: PostgreSQL cannot store them in text."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield bundle.BundleProblem(bundle.json_path(parts), "text may not contain NUL characters.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_problems(key, parts)
+            yield from _nul_problems(item, (*parts, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_problems(item, (*parts, i))
+
+
 class BundleImportView(ApiViewMixin, APIView):
     permission_classes = [CanImportBundles]
 
@@ -691,7 +705,7 @@ class BundleImportView(ApiViewMixin, APIView):
     )
     def post(self, request):
         document = request.data
-        problems = bundle.validate(document)
+        problems = list(_nul_problems(document)) or bundle.validate(document)
         if problems:
             raise bundle.BundleError(problems)
         statuses = set(_statuses(document))

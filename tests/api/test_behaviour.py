@@ -221,3 +221,29 @@ def test_an_error_in_a_listed_item_names_the_item(wyze, editor_client):
     assert response.status_code == 400
     assert response.json()["errors"][0]["path"] == "participants[1]"
     assert not Incident.objects.filter(slug="twice").exists()
+
+
+@pytest.mark.parametrize(
+    "url,body",
+    [
+        ("/api/v1/incidents/", {"slug": "nul", "title": "T", "vendor": "wy\x00ze"}),
+        ("/api/v1/incidents/wyze-2019/events/employee-removes-protection/citations/", {"source": "a\x00b"}),
+        (
+            "/api/v1/incidents/",
+            {"slug": "nul", "title": "T", "vendor": "wyze", "data_exposed": [{"data_class": "\x00"}]},
+        ),
+        ("/api/v1/incidents/", {"slug": "nul", "title": "T\x00", "vendor": "wyze"}),
+    ],
+)
+def test_nul_characters_are_a_400_on_every_database(wyze, editor_client, url, body):
+    response = editor_client.post(url, body, format="json")
+    assert response.status_code == 400
+
+
+def test_a_bundle_with_a_nul_character_is_refused_with_its_path(wyze_document, editor_client):
+    wyze_document["organizations"][0]["name"] = "bad\x00name"
+    response = editor_client.post("/api/v1/bundles/", wyze_document, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"path": "organizations[0].name", "message": "text may not contain NUL characters."}
+    ]
