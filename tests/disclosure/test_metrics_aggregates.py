@@ -191,3 +191,45 @@ def test_generate_incidents_writes_incidents_with_metrics(capsys):
     assert Incident.objects.filter(slug__startswith="gen-5-").count() == 12
     assert IncidentMetric.objects.filter(view="staff").exists()
     assert MetricAggregate.objects.filter(dimension="overall", view="staff").exists()
+
+
+# --- the periodic run skips a rebuild only when nothing the aggregates depend on changed ---
+
+
+def full_run_aggregates(now):
+    return metrics.metrics_recompute_all(now=now)["aggregates"]
+
+
+def test_an_unchanged_world_keeps_its_aggregates_and_open_figures_still_advance(world):
+    later = NOW + timedelta(hours=1)
+    assert full_run_aggregates(later) == "unchanged"
+    open_row = IncidentMetric.objects.filter(view="public", open=True).first()
+    assert open_row.computed_at == later
+    assert aggregate(dimension="overall").incident_count == 4
+
+
+def test_a_new_reporter_rebuilds_the_aggregates(world):
+    incident = Incident.objects.filter(vendor=world["v2"], status="published").first()
+    newcomer = OrganizationFactory(slug="newcomer", kind="researcher")
+    ParticipantFactory(incident=incident, organization=newcomer, role="notifier")  # no task: the hourly run catches it
+    assert full_run_aggregates(NOW + timedelta(hours=1)) != "unchanged"
+    assert aggregate(dimension="reporter", organization=newcomer).incident_count == 1
+
+
+def test_a_changed_closed_figure_rebuilds_the_aggregates(world):
+    published = IncidentMetric.objects.get(
+        view="public", metric="notice_to_publication", incident__vendor=world["v1"], nominal_seconds=840
+    ).end_event
+    published.at = "2020-03-01T10:44"
+    published.derive_instants()
+    published.save()
+    assert full_run_aggregates(NOW + timedelta(hours=1)) != "unchanged"
+    assert aggregate(dimension="vendor", organization=world["v1"]).median_seconds == (2640 + 2 * DAY) / 2
+
+
+def test_a_vanished_open_figure_rebuilds_the_aggregates(world):
+    before = aggregate(dimension="overall", metric="notice_to_acknowledgement").open_count
+    stored = IncidentMetric.objects.filter(view="public", metric="notice_to_acknowledgement")
+    stored.filter(incident__status="published").first().start_event.delete()
+    assert full_run_aggregates(NOW + timedelta(hours=1)) != "unchanged"
+    assert aggregate(dimension="overall", metric="notice_to_acknowledgement").open_count == before - 1

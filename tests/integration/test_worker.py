@@ -47,12 +47,20 @@ def worker_database_url():
     return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
+def forget_connections():
+    """Drop the connection and producer pools made for the previous broker (eager runs use memory://)."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def worker():
     require_services()
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=BROKER, task_always_eager=False)
-    app._pool = None  # forget any connection pool made for the previous broker
+    forget_connections()
     app.control.purge()
     env = {
         **os.environ,
@@ -91,7 +99,7 @@ def worker():
             process.wait()
         app.control.purge()
         app.conf.update(saved)
-        app._pool = None
+        forget_connections()
         log.seek(0)
         output = log.read()
         log.close()
