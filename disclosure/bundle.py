@@ -186,11 +186,25 @@ def _semantic_problems(document):
     return problems
 
 
+def _nul_problems(value, parts=()):
+    """NUL characters anywhere in the document: PostgreSQL cannot store them in text."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield BundleProblem(json_path(parts), "text may not contain NUL characters.")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _nul_problems(key, parts)
+            yield from _nul_problems(item, (*parts, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _nul_problems(item, (*parts, i))
+
+
 def validate(document):
     """Return every problem with the document; an empty list means it can be imported."""
     if not isinstance(document, dict):
         return [BundleProblem("", "a bundle is a JSON object.")]
-    problems = _schema_problems(document)
+    problems = list(_nul_problems(document)) or _schema_problems(document)
     if problems:
         return problems
     return _semantic_problems(document)
@@ -431,11 +445,33 @@ class ImportResult:
     updated: int
 
 
-def import_bundle(document):
-    """Validate, then write everything or nothing. Raises BundleError with located problems."""
+def _statuses(document):
+    """Every record status a (valid) bundle asks for."""
+    for incident in document["incidents"]:
+        yield incident["status"]
+        for record in (*incident.get("events", []), *incident.get("claims", [])):
+            yield record["status"]
+        for claim in incident.get("claims", []):
+            for response in claim.get("responses", []):
+                yield response.get("status", "published")
+
+
+def import_bundle(document, *, by=None):
+    """Validate, then write everything or nothing. Raises BundleError with located problems.
+
+    `by` is the importing user (None for the system, as in the management
+    command): importing needs the right to add incidents, and a bundle that
+    publishes or retracts records needs the matching role, as anywhere else.
+    """
     problems = validate(document)
     if problems:
         raise BundleError(problems)
+    services._require(by, "disclosure.add_incident")
+    statuses = set(_statuses(document))
+    if "published" in statuses:
+        services._require(by, "disclosure.publish_incident")
+    if "retracted" in statuses:
+        services._require(by, "disclosure.retract_incident")
     writer = _Writer()
     with transaction.atomic():
         writer.write(document)

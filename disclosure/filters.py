@@ -89,7 +89,7 @@ class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     vendor = django_filters.CharFilter(field_name="vendor__slug", label="Vendor")
     reporter = django_filters.CharFilter(method="filter_reporter", label="Reporting organisation")
-    year = django_filters.NumberFilter(method="filter_year", label="Year")
+    year = django_filters.NumberFilter(method="filter_year", label="Year", min_value=1, max_value=9998)
     data_class = django_filters.CharFilter(method="filter_data_class", label="Data exposed")
     claim_status = django_filters.ChoiceFilter(
         method="filter_claim_status", choices=CLAIM_STATUS_CHOICES, label="Has a claim the vendor"

@@ -12,8 +12,6 @@ class ApiIncidentFilter(IncidentFilter):
     """The site's incident filters, plus `status` (useful to staff, who also see drafts)."""
 
     status = django_filters.ChoiceFilter(choices=Incident.Status.choices, label="Status")
-    # Bounded so that a year the calendar cannot hold is a 400, not an overflow in filter_year.
-    year = django_filters.NumberFilter(method="filter_year", label="Year", min_value=1, max_value=9998)
 
     class Meta(IncidentFilter.Meta):
         model = Incident

@@ -5,12 +5,6 @@ from rest_framework.test import APIClient
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # The role fixtures set passwords; a slow hasher would dominate these tests' run time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _fresh_throttle_counts():
     # Throttle counts live in the cache; each test starts with none.
     cache.clear()

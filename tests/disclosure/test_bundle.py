@@ -272,3 +272,27 @@ def test_wyze_command_round_trip(tmp_path):
     again = io.StringIO()
     call_command("export_bundle", stdout=again)
     assert again.getvalue() == out.getvalue()
+
+
+def test_nul_characters_are_refused_with_their_path():
+    bundle = small_bundle()
+    bundle["incidents"][0]["summary"] = "bad\x00text"
+    with pytest.raises(BundleError) as excinfo:
+        import_bundle(bundle)
+    assert [p.path for p in excinfo.value.problems] == ["incidents[0].summary"]
+
+
+def test_importing_as_a_contributor_cannot_publish(contributor):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        import_bundle(small_bundle(), by=contributor)
+    draft = small_bundle()
+    draft["incidents"][0]["status"] = "draft"
+    for event in draft["incidents"][0]["events"]:
+        event["status"] = "draft"
+    draft["incidents"][0]["claims"][0]["status"] = "draft"
+    for response in draft["incidents"][0]["claims"][0]["responses"]:
+        response["status"] = "draft"
+    import_bundle(draft, by=contributor)
+    assert Incident.objects.get().status == "draft"
