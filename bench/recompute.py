@@ -142,7 +142,8 @@ def main():
         )
 
         print(f"events read by the recompute: {rows} (of {Event.objects.count()})")
-        print(f"metric rows: {IncidentMetric.objects.count()}; recompute summary: {summary}")
+        summary.pop("fingerprint", None)
+        print(f"metric rows: {IncidentMetric.objects.count()}; cold recompute summary: {summary}")
         print(f"floor, one ORM pass over the same events:     {floor:8.3f} s")
         print(f"floor, one raw cursor pass (no conversion):   {raw_floor:8.3f} s")
         print(
@@ -151,9 +152,13 @@ def main():
         )
         print(
             f"full recompute, warm (steady state):          {warm:8.3f} s  "
-            f"ratio {warm / floor:5.2f}x the floor  ({warm_summary['written']} rows rewritten)"
+            f"ratio {warm / floor:5.2f}x the floor  ({warm_summary['written']} open rows rewritten, "
+            f"aggregates {warm_summary['aggregates']})"
         )
-        print(f"  of which aggregates alone:                  {aggregates:8.3f} s")
+        print(f"aggregates, forced full rebuild:              {aggregates:8.3f} s  (after any change)")
+        print(
+            f"warm full recompute + forced rebuild:         {warm + aggregates:8.3f} s  ratio {(warm + aggregates) / floor:5.2f}x"
+        )
         print(f"one incident's recompute (median of 50):      {one * 1000:8.1f} ms")
         print(f"RATIO (warm full recompute / floor): {warm / floor:.2f}x (target 3x)")
     finally:

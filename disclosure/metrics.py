@@ -3,8 +3,8 @@
 The services here are what the Celery tasks, the management command and the admin
 call. Everything is set-based: a batch of incidents costs a fixed handful of
 queries (lock the incidents, read their events, read their stored metrics, upsert
-what changed, delete what is gone, stamp the rest), whatever its size, and a
-single incident is simply a batch of one. Durations come from the stored UTC
+what changed, delete what is gone), whatever its size, and a single incident is
+simply a batch of one. Durations come from the stored UTC
 columns `lo`, `hi` and `nominal` of each event, with the exact arithmetic of
 `timemath` (whole microseconds, nominal rounded half up), so nothing is re-parsed.
 

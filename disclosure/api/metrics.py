@@ -9,7 +9,7 @@ import re
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
@@ -173,19 +173,21 @@ def _choice(request, name, choices):
     return value
 
 
-@extend_schema(
-    operation_id="metric_aggregates",
-    responses={200: MetricAggregateSerializer(many=True), **ERRORS},
-    tags=["metrics"],
-    summary="Metrics aggregated over incidents",
-    description="Median, quartiles, the median's bounds and the share meeting each norm, per reporting organisation, vendor, year and overall. See docs/methodology.md.",
-    parameters=[
-        VIEW_PARAMETER,
-        OpenApiParameter("dimension", str, enum=MetricAggregate.Dimension.values),
-        OpenApiParameter("metric", str, enum=Metric.values),
-        OpenApiParameter("organization", str, description="Organisation slug (reporter or vendor dimension)."),
-        OpenApiParameter("year", OpenApiTypes.INT),
-    ],
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="metric_aggregates",
+        responses={200: MetricAggregateSerializer(many=True), **ERRORS},
+        tags=["metrics"],
+        summary="Metrics aggregated over incidents",
+        description="Median, quartiles, the median's bounds and the share meeting each norm, per reporting organisation, vendor, year and overall. See docs/methodology.md.",
+        parameters=[
+            VIEW_PARAMETER,
+            OpenApiParameter("dimension", str, enum=MetricAggregate.Dimension.values),
+            OpenApiParameter("metric", str, enum=Metric.values),
+            OpenApiParameter("organization", str, description="Organisation slug (reporter or vendor dimension)."),
+            OpenApiParameter("year", OpenApiTypes.INT),
+        ],
+    )
 )
 class MetricAggregateListView(ListAPIView):
     permission_classes = [AllowAny]
@@ -217,20 +219,28 @@ class ResponseAggregateSerializer(serializers.ModelSerializer):
     vendor = serializers.SlugRelatedField(source="organization", slug_field="slug", read_only=True, allow_null=True)
     vendor_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True, default=None)
     stance_counts = serializers.JSONField(help_text="{stance or awaiting_response: number of claims}")
+    stance_shares = serializers.SerializerMethodField(help_text="{stance or awaiting_response: share of the claims}")
 
     class Meta:
         model = ResponseAggregate
-        fields = ["view", "vendor", "vendor_name", "claims", "stance_counts", "computed_at"]
+        fields = ["view", "vendor", "vendor_name", "claims", "stance_counts", "stance_shares", "computed_at"]
         read_only_fields = fields
 
+    def get_stance_shares(self, obj) -> dict[str, float]:
+        return (
+            {stance: round(count / obj.claims, 6) for stance, count in obj.stance_counts.items()} if obj.claims else {}
+        )
 
-@extend_schema(
-    operation_id="response_aggregates",
-    responses={200: ResponseAggregateSerializer(many=True), **ERRORS},
-    tags=["metrics"],
-    summary="How vendors answered claims",
-    description="Claims counted by the vendor's current stance, per vendor and overall (vendor null).",
-    parameters=[VIEW_PARAMETER, OpenApiParameter("vendor", str, description="Vendor slug.")],
+
+@extend_schema_view(
+    get=extend_schema(
+        operation_id="response_aggregates",
+        responses={200: ResponseAggregateSerializer(many=True), **ERRORS},
+        tags=["metrics"],
+        summary="How vendors answered claims",
+        description="Claims counted by the vendor's current stance, per vendor and overall (vendor null).",
+        parameters=[VIEW_PARAMETER, OpenApiParameter("vendor", str, description="Vendor slug.")],
+    )
 )
 class ResponseAggregateListView(ListAPIView):
     permission_classes = [AllowAny]

@@ -161,6 +161,7 @@ def test_response_aggregates_api(client, world):
             "vendor_name": world["v1"].name,
             "claims": 2,
             "stance_counts": {"awaiting_response": 1, "denied": 1},
+            "stance_shares": {"awaiting_response": 0.5, "denied": 0.5},
             "computed_at": body["results"][0]["computed_at"],
         }
     ]
