@@ -174,6 +174,28 @@ def _insert(model, columns, rows, conflict=None, update=()):
         cursor.execute(head + f"SELECT * FROM unnest({', '.join(casts)})" + tail, arrays)  # noqa: S608
 
 
+def _update_by_pk(model, columns, rows):
+    """UPDATE rows (pk, *values) by primary key, set-based like `_insert`."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            sets = ", ".join(f"{qn(c)} = %s" for c in columns)
+            cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", [(*r[1:], r[0]) for r in rows])  # noqa: S608
+            return
+        fields = {f.column: f for f in model._meta.concrete_fields}
+        casts = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in ["id", *columns])
+        names = ", ".join(qn(c) for c in ["id", *columns])
+        sets = ", ".join(f"{qn(c)} = v.{qn(c)}" for c in columns)
+        arrays = [list(values) for values in zip(*rows, strict=True)]
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM unnest({casts}) AS v({names}) WHERE {table}.id = v.id",  # noqa: S608
+            arrays,
+        )
+
+
 _METRIC_VALUES = ["nominal_seconds", "min_seconds", "max_seconds", "open", "start_event_id", "end_event_id"]
 
 
@@ -229,25 +251,33 @@ def _recompute_batch(first_id, last_id, *, now):
             for pk, incident_id, view, metric, nominal, low, high, is_open, start, end in _raw_rows(stored)
         }
         stamp = connection.ops.adapt_datetimefield_value(now)
-        changed = [
-            (*key, *values, stamp)
-            for key, values in desired.items()
-            if key not in existing or existing[key][1] != values
-        ]
+        added, changed = [], []
+        for key, values in desired.items():
+            known = existing.get(key)
+            if known is None:
+                added.append((*key, *values, stamp))
+            elif known[1] != values:
+                changed.append((known[0], *values, stamp))
         stale = [pk for key, (pk, _) in existing.items() if key not in desired]
         if stale:
             IncidentMetric.objects.filter(pk__in=stale).delete()
+        # Rows are locked with their incident, so an INSERT cannot meet a concurrent one on
+        # PostgreSQL; ON CONFLICT still makes it safe where there is no such lock (SQLite).
         _insert(
             IncidentMetric,
             ["incident_id", "view", "metric", *_METRIC_VALUES, "computed_at"],
-            changed,
+            added,
             conflict=["incident_id", "view", "metric"],
             update=[*_METRIC_VALUES, "computed_at"],
         )
+        _update_by_pk(IncidentMetric, [*_METRIC_VALUES, "computed_at"], changed)
         # An unchanged row keeps the computed_at of the figures it holds: rewriting
         # 10^5 identical rows every hour would only churn the table (MVCC on PostgreSQL).
         counters.update(
-            incidents=len(ids), written=len(changed), deleted=len(stale), unchanged=len(desired) - len(changed)
+            incidents=len(ids),
+            written=len(added) + len(changed),
+            deleted=len(stale),
+            unchanged=len(desired) - len(added) - len(changed),
         )
     return counters
 

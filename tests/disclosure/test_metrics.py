@@ -288,9 +288,11 @@ def test_full_recompute_is_a_fixed_number_of_queries_whatever_the_size(django_as
         metrics.metrics_recompute_all(now=NOW)
     for _ in range(10):
         small_world()
-    with django_assert_max_num_queries(len(few)), CaptureQueriesContext(connection) as many:
+    with django_assert_max_num_queries(len(few) + 1), CaptureQueriesContext(connection) as many:
         metrics.metrics_recompute_all(now=NOW + timedelta(hours=1))
-    assert len(many) == len(few) < 40
+    # 11 times the incidents, the same statements (plus the UPDATE of the open figures
+    # that now exist besides the INSERT of the new ones)
+    assert len(many) <= len(few) + 1 < 40
 
 
 @pytest.mark.django_db(transaction=True)
