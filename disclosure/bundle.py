@@ -475,8 +475,9 @@ def import_bundle(document, *, by=None):
     writer = _Writer()
     with transaction.atomic():
         writer.write(document)
-        for incident_id in writer.changed_incidents:
-            services.incident_metrics_enqueue(incident_id=incident_id)
+        changed = Incident.objects.filter(pk__in=writer.changed_incidents).values_list("pk", "embargo_until")
+        for incident_id, embargo_until in changed:
+            services.incident_metrics_enqueue(incident_id=incident_id, embargo_until=embargo_until)
     return ImportResult(incidents=len(document["incidents"]), created=writer.created, updated=writer.updated)
 
 

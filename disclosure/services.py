@@ -9,6 +9,7 @@ audit logging have this one place to hook in.
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from .models import (
     Correction,
@@ -48,11 +49,18 @@ def _next_position(queryset):
     return (queryset.aggregate(m=Max("position"))["m"] or 0) + 1
 
 
-def incident_metrics_enqueue(*, incident_id):
-    """Recompute the incident's metrics once the current transaction has committed."""
+def incident_metrics_enqueue(*, incident_id, embargo_until=None):
+    """Recompute the incident's metrics once the current transaction has committed.
+
+    An embargo that lifts later makes the incident public without any write, so
+    a second recomputation is scheduled for that instant; the hourly full
+    recompute is the safety net if the worker loses it (idempotent either way).
+    """
     from .tasks import recompute_incident_metrics
 
     transaction.on_commit(lambda: recompute_incident_metrics.delay(incident_id))
+    if embargo_until is not None and embargo_until > timezone.now():
+        transaction.on_commit(lambda: recompute_incident_metrics.apply_async((incident_id,), eta=embargo_until))
 
 
 # --- organisations and sources -------------------------------------------
@@ -97,7 +105,7 @@ def incident_create(*, by=None, **fields):
     if status in STATUS_PERMISSIONS:
         _require(by, STATUS_PERMISSIONS[status])
     incident = _assign(Incident(), fields)
-    incident_metrics_enqueue(incident_id=incident.pk)
+    incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
     return incident
 
 
@@ -111,7 +119,7 @@ def incident_update(*, incident, by=None, **fields):
         if new_status == Incident.Status.RETRACTED and not fields.get("retraction_notice", incident.retraction_notice):
             raise ValidationError({"retraction_notice": "A retracted incident must say why it was retracted."})
     incident = _assign(incident, fields)
-    incident_metrics_enqueue(incident_id=incident.pk)
+    incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
     return incident
 
 
@@ -132,10 +140,13 @@ def incident_delete(*, incident, by=None):
 @transaction.atomic
 def participant_add(*, incident, organization, role, by=None):
     _require(by, "disclosure.change_incident")
-    return _assign(
+    participant = _assign(
         Participant(incident=incident),
         {"organization": organization, "role": role, "position": _next_position(incident.participants)},
     )
+    # Reporters' aggregates depend on who took part.
+    incident_metrics_enqueue(incident_id=incident.pk)
+    return participant
 
 
 @transaction.atomic

@@ -108,3 +108,30 @@ def test_citation_add_attaches_to_each_kind_of_record():
     source = SourceFactory()
     citation = services.citation_add(record=claim, source=source, quote="words", locator="paragraph 1")
     assert claim.citations.get() == citation
+
+
+def test_an_embargoed_incident_is_recomputed_again_when_the_embargo_lifts(django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    lifts = timezone.now() + timedelta(days=2)
+    with (
+        mock.patch("disclosure.tasks.recompute_incident_metrics") as task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        incident = services.incident_create(
+            slug="embargoed", title="E", vendor=OrganizationFactory(), timezone="UTC", embargo_until=lifts
+        )
+    task.delay.assert_called_once_with(incident.pk)
+    task.apply_async.assert_called_once_with((incident.pk,), eta=lifts)
+
+
+def test_adding_a_participant_recomputes_the_incident(django_capture_on_commit_callbacks):
+    incident = IncidentFactory()
+    with (
+        mock.patch("disclosure.tasks.recompute_incident_metrics.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.participant_add(incident=incident, organization=OrganizationFactory(), role="discoverer")
+    delay.assert_called_once_with(incident.pk)
