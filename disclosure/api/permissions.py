@@ -5,7 +5,9 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 def sees_everything(user):
     """Staff read every record their role can view; everyone else reads what the public site shows."""
-    return bool(user and user.is_authenticated and user.is_staff)
+    # is_staff alone is not a role: a staff account outside the newsroom groups
+    # reads what the public reads.
+    return bool(user and user.is_authenticated and user.is_staff and user.has_perm("disclosure.view_incident"))
 
 
 class ReadPublicWriteStaff(BasePermission):

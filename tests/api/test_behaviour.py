@@ -247,3 +247,16 @@ def test_a_bundle_with_a_nul_character_is_refused_with_its_path(wyze_document, e
     assert response.json()["errors"] == [
         {"path": "organizations[0].name", "message": "text may not contain NUL characters."}
     ]
+
+
+def test_a_staff_account_without_a_role_reads_only_what_the_public_reads(db, django_user_model):
+    from rest_framework.test import APIClient
+
+    from tests.factories import IncidentFactory
+
+    IncidentFactory(slug="draft-story", status="draft")
+    IncidentFactory(slug="public-story")
+    client = APIClient()
+    client.force_authenticate(django_user_model.objects.create_user("bare", is_staff=True))
+    slugs = [row["slug"] for row in client.get("/api/v1/incidents/").json()["results"]]
+    assert slugs == ["public-story"]
