@@ -23,6 +23,7 @@ docs/methodology.md explains the choices in plain language.
 import hashlib
 import json
 import logging
+import re
 import time
 from bisect import bisect_right
 from collections import defaultdict
@@ -733,12 +734,20 @@ def format_percent(fraction):
     return "< 0.01 %" if percent > 0 else f"{percent:.2g} %"
 
 
-def _range_text(low, high):
+_SINGLE_UNIT = re.compile(r"^(-?\d+) (second|minute|hour|day)s?$")
+
+
+def range_text(low, high):
+    """'between 13 and 15 minutes': the bounds in words, sharing the unit when both use one.
+
+    Bounds on either side of zero read 'between 9 hours before and 2 days after'.
+    """
+    if low < 0 <= high:
+        return f"between {timemath.format_duration(-low)} before and {timemath.format_duration(high)} after"
     low_text, high_text = timemath.format_duration(low), timemath.format_duration(high)
-    low_number, _, low_unit = low_text.partition(" ")
-    high_number, _, high_unit = high_text.partition(" ")
-    if low_unit == high_unit and " " not in low_unit:
-        return f"between {low_number} and {high_text}"
+    a, b = _SINGLE_UNIT.match(low_text), _SINGLE_UNIT.match(high_text)
+    if a and b and a.group(2) == b.group(2):
+        return f"between {a.group(1)} and {b.group(1)} {b.group(2)}s"
     return f"between {low_text} and {high_text}"
 
 
@@ -749,7 +758,7 @@ def describe_metric(row, norms=None):
     if is_open:
         text = f"open: {text} so far"
     if timemath.format_duration(low) != timemath.format_duration(high):
-        text += f" ({_range_text(low, high)})"
+        text += f" ({range_text(low, high)})"
     metric = row["metric"] if isinstance(row, dict) else row.metric
     comparisons = norm_comparisons(row, metric, norms)
     if comparisons:

@@ -1,12 +1,10 @@
 """Plain-words formatting for the public pages: durations with their bounds, stances, norms."""
 
-import re
-
 from django import template
 from django.utils.html import format_html
 
 from claims.models import STANCE_LABELS
-from disclosure import timemath
+from disclosure import metrics, timemath
 from disclosure.models import Metric
 
 register = template.Library()
@@ -26,24 +24,11 @@ METRIC_PHRASES = {
     "awareness_to_user_notification": "{} from awareness to telling users",
 }
 
-_SINGLE_UNIT = re.compile(r"^(-?\d+) (second|minute|hour|day)s?$")
-
 
 def duration_text(seconds):
     if seconds is None:
         return ""
     return timemath.format_duration(int(round(seconds)))
-
-
-def bounds_text(lo, hi):
-    """'between 13 and 15 minutes', sharing the unit when both ends use the same one."""
-    if lo < 0 <= hi:
-        return f"between {duration_text(-lo)} before and {duration_text(hi)} after"
-    a, b = duration_text(lo), duration_text(hi)
-    ma, mb = _SINGLE_UNIT.match(a), _SINGLE_UNIT.match(b)
-    if ma and mb and ma.group(2) == mb.group(2):
-        return f"between {ma.group(1)} and {mb.group(1)} {mb.group(2)}s"
-    return f"between {a} and {b}"
 
 
 @register.filter
@@ -71,20 +56,27 @@ def metric_sentence(row):
     if row.open:
         return f"not reached yet: {nominal} so far"
     if row.min_seconds != row.max_seconds:
-        phrase += f" ({bounds_text(row.min_seconds, row.max_seconds)})"
+        phrase += f" ({metrics.range_text(row.min_seconds, row.max_seconds)})"
     return phrase
 
 
 @register.simple_tag
 def norm_verdict(row, norm):
-    """Where a metric stands against a norm, honest about the bounds."""
-    if row.max_seconds < norm.window_seconds:
-        if row.open:
-            return "so far within"
+    """Where a metric stands against a norm, honest about the bounds (metrics.norm_comparisons decides)."""
+    met = metrics.norm_comparisons(row, norm.metric, [norm])[0]["met"]
+    if met:
         return "shorter than"
-    if row.min_seconds > norm.window_seconds:
+    if met is False:
         return "longer than"
+    if row.open and row.max_seconds <= norm.window_seconds:
+        return "so far within"
     return "may be either side of"
+
+
+@register.simple_tag
+def norm_share(row, norm):
+    """The figure as a share of the norm's window: '0.01 %'."""
+    return metrics.format_percent(metrics.norm_comparisons(row, norm.metric, [norm])[0]["share"])
 
 
 @register.filter
