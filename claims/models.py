@@ -20,16 +20,19 @@ AWAITING_RESPONSE = "awaiting_response"
 STANCE_LABELS = {**dict(Stance.choices), AWAITING_RESPONSE: "awaiting response"}
 
 
+class ClaimCategory(models.TextChoices):
+    DATA_EXPOSURE = "data_exposure", "data exposure"
+    SCOPE = "scope", "scope"
+    ATTRIBUTION = "attribution", "attribution"
+    DATA_FLOW = "data_flow", "data flow"
+    PRIOR_INCIDENT = "prior_incident", "prior incident"
+    DISCLOSURE_PROCESS = "disclosure_process", "disclosure process"
+    REMEDIATION = "remediation", "remediation"
+    OTHER = "other", "other"
+
+
 class Claim(RecordedTime):
-    class Category(models.TextChoices):
-        DATA_EXPOSURE = "data_exposure", "data exposure"
-        SCOPE = "scope", "scope"
-        ATTRIBUTION = "attribution", "attribution"
-        DATA_FLOW = "data_flow", "data flow"
-        PRIOR_INCIDENT = "prior_incident", "prior incident"
-        DISCLOSURE_PROCESS = "disclosure_process", "disclosure process"
-        REMEDIATION = "remediation", "remediation"
-        OTHER = "other", "other"
+    Category = ClaimCategory
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims")
     key = models.SlugField(max_length=150, validators=[slug_validator])
@@ -46,20 +49,9 @@ class Claim(RecordedTime):
         ordering = ["incident", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["incident", "key"], name="claim_unique_key"),
-            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="claim_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=PublicationStatus.values), name="claim_status_valid"),
             models.CheckConstraint(
-                condition=Q(
-                    category__in=[
-                        "data_exposure",
-                        "scope",
-                        "attribution",
-                        "data_flow",
-                        "prior_incident",
-                        "disclosure_process",
-                        "remediation",
-                        "other",
-                    ]
-                ),
+                condition=Q(category__in=ClaimCategory.values),
                 name="claim_category_valid",
             ),
         ]
@@ -93,10 +85,10 @@ class Response(RecordedTime):
         ordering = ["claim", "position", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(stance__in=["confirmed", "partially_confirmed", "disputed", "denied", "no_comment"]),
+                condition=Q(stance__in=Stance.values),
                 name="response_stance_valid",
             ),
-            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="response_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=PublicationStatus.values), name="response_status_valid"),
             models.CheckConstraint(condition=~Q(at=""), name="response_time_required"),
         ]
 

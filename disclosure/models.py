@@ -107,14 +107,17 @@ class RecordedTime(models.Model):
         return timetext.describe(self.at, self.precision, self.approximate) if self.at else ""
 
 
+class OrganizationKind(models.TextChoices):
+    VENDOR = "vendor", "vendor"
+    RESEARCHER = "researcher", "researcher"
+    MEDIA = "media", "media"
+    PLATFORM = "platform", "platform"
+    REGULATOR = "regulator", "regulator"
+    OTHER = "other", "other"
+
+
 class Organization(models.Model):
-    class Kind(models.TextChoices):
-        VENDOR = "vendor", "vendor"
-        RESEARCHER = "researcher", "researcher"
-        MEDIA = "media", "media"
-        PLATFORM = "platform", "platform"
-        REGULATOR = "regulator", "regulator"
-        OTHER = "other", "other"
+    Kind = OrganizationKind
 
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
     name = models.CharField(max_length=200)
@@ -129,7 +132,7 @@ class Organization(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(kind__in=["vendor", "researcher", "media", "platform", "regulator", "other"]),
+                condition=Q(kind__in=OrganizationKind.values),
                 name="organization_kind_valid",
             ),
         ]
@@ -141,16 +144,19 @@ class Organization(models.Model):
         return reverse("disclosure:organization-detail", kwargs={"slug": self.slug})
 
 
+class SourceKind(models.TextChoices):
+    ARTICLE = "article", "article"
+    BLOG_POST = "blog_post", "blog post"
+    FORUM_POST = "forum_post", "forum post"
+    SOCIAL_POST = "social_post", "social media post"
+    ADVISORY = "advisory", "advisory"
+    PRESS_RELEASE = "press_release", "press release"
+    FILING = "filing", "filing"
+    OTHER = "other", "other"
+
+
 class Source(RecordedTime):
-    class Kind(models.TextChoices):
-        ARTICLE = "article", "article"
-        BLOG_POST = "blog_post", "blog post"
-        FORUM_POST = "forum_post", "forum post"
-        SOCIAL_POST = "social_post", "social media post"
-        ADVISORY = "advisory", "advisory"
-        PRESS_RELEASE = "press_release", "press release"
-        FILING = "filing", "filing"
-        OTHER = "other", "other"
+    Kind = SourceKind
 
     key = models.SlugField(max_length=150, unique=True, validators=[slug_validator])
     title = models.CharField(max_length=500)
@@ -166,18 +172,7 @@ class Source(RecordedTime):
         ordering = ["nominal", "key"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(
-                    kind__in=[
-                        "article",
-                        "blog_post",
-                        "forum_post",
-                        "social_post",
-                        "advisory",
-                        "press_release",
-                        "filing",
-                        "other",
-                    ]
-                ),
+                condition=Q(kind__in=SourceKind.values),
                 name="source_kind_valid",
             ),
         ]
@@ -186,12 +181,15 @@ class Source(RecordedTime):
         return self.title
 
 
+class IncidentStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    REVIEW = "review", "in review"
+    PUBLISHED = "published", "published"
+    RETRACTED = "retracted", "retracted"
+
+
 class Incident(models.Model):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "draft"
-        REVIEW = "review", "in review"
-        PUBLISHED = "published", "published"
-        RETRACTED = "retracted", "retracted"
+    Status = IncidentStatus
 
     slug = models.SlugField(max_length=150, unique=True, validators=[slug_validator])
     title = models.CharField(max_length=300)
@@ -225,7 +223,7 @@ class Incident(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["draft", "review", "published", "retracted"]),
+                condition=Q(status__in=IncidentStatus.values),
                 name="incident_status_valid",
             ),
         ]
@@ -241,14 +239,17 @@ class Incident(models.Model):
         return self.status == self.Status.RETRACTED
 
 
+class ParticipantRole(models.TextChoices):
+    DISCOVERER = "discoverer", "discoverer"
+    VERIFIER = "verifier", "verifier"
+    PUBLISHER = "publisher", "publisher"
+    NOTIFIER = "notifier", "notifier"
+    VENDOR = "vendor", "vendor"
+    OTHER = "other", "other"
+
+
 class Participant(models.Model):
-    class Role(models.TextChoices):
-        DISCOVERER = "discoverer", "discoverer"
-        VERIFIER = "verifier", "verifier"
-        PUBLISHER = "publisher", "publisher"
-        NOTIFIER = "notifier", "notifier"
-        VENDOR = "vendor", "vendor"
-        OTHER = "other", "other"
+    Role = ParticipantRole
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="participants")
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="participations")
@@ -262,7 +263,7 @@ class Participant(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["incident", "organization", "role"], name="participant_unique_role"),
             models.CheckConstraint(
-                condition=Q(role__in=["discoverer", "verifier", "publisher", "notifier", "vendor", "other"]),
+                condition=Q(role__in=ParticipantRole.values),
                 name="participant_role_valid",
             ),
         ]
@@ -349,7 +350,7 @@ class Event(RecordedTime):
         ordering = ["incident", "nominal", "position", "id"]
         constraints = [
             models.UniqueConstraint(fields=["incident", "key"], name="event_unique_key"),
-            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="event_status_valid"),
+            models.CheckConstraint(condition=Q(status__in=PublicationStatus.values), name="event_status_valid"),
             models.CheckConstraint(condition=~Q(at=""), name="event_time_required"),
             models.CheckConstraint(condition=Q(lo__lt=models.F("hi")), name="event_interval_ordered"),
         ]
