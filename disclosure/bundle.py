@@ -230,6 +230,7 @@ class _Writer:
     def __init__(self):
         self.orgs = {}
         self.sources = {}
+        self.data_classes = {dc.slug: dc for dc in DataClass.objects.all()}
         self.changed_incidents = set()
         self.created = 0
         self.updated = 0
@@ -360,13 +361,12 @@ class _Writer:
             lambda p, i: {"organization": self.org(p["organization"]), "role": p["role"], "position": i},
             iid,
         )
-        classes = {dc.slug: dc for dc in DataClass.objects.all()}
         self.sync_list(
             incident.data_exposed.order_by("position", "id"),
             data.get("data_exposed", []),
             lambda: ExposedData(incident=incident),
             lambda d, i: {
-                "data_class": classes[d["data_class"]],
+                "data_class": self.data_classes[d["data_class"]],
                 "affected_count": d.get("affected_count"),
                 "affected_count_approximate": d.get("affected_count_approximate", False),
                 "position": i,
