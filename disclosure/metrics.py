@@ -25,14 +25,16 @@ import json
 import logging
 import re
 import time
+from array import array
 from bisect import bisect_right
 from collections import defaultdict
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
+from hashlib import blake2b
 from itertools import groupby
 from operator import itemgetter
 
 from django.db import connection, transaction
-from django.db.models import Count, DateTimeField, Func, Max, Min, Q
+from django.db.models import BigIntegerField, Count, Func, Q
 from django.utils import timezone
 
 from . import timemath
@@ -40,6 +42,7 @@ from .models import (
     Event,
     Incident,
     IncidentMetric,
+    IncidentMetricSet,
     Metric,
     MetricAggregate,
     MetricView,
@@ -79,19 +82,31 @@ _LOCK_AGGREGATES = 731_003  # an arbitrary constant naming this project's aggreg
 # --- per-incident computation (pure: no queries) ----------------------------
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HALF_S = _US_PER_S // 2
+
+
+def epoch_us(moment):
+    """An aware datetime as whole microseconds since 1970-01-01T00:00Z (how the recompute reads instants)."""
+    return (moment - _EPOCH) // _US
+
+
+def utc_year(us):
+    """The UTC year of an instant given in epoch microseconds."""
+    return (_EPOCH + timedelta(microseconds=us)).year
+
+
 def span(a, b):
     """(nominal, min, max) whole seconds from time `a` to time `b`, each a (lo, hi, nominal) triple.
 
-    The same arithmetic as `timemath.duration` (spec §2), on stored UTC columns:
-    nominal rounded half up, min floored, max ceiled (both exact for stored bounds).
+    The same arithmetic as `timemath.duration` (spec §2), on stored UTC columns read
+    as epoch microseconds (aware datetimes are converted): nominal rounded half up,
+    min floored, max ceiled, all exact in integers. `compute_incident` inlines it.
     """
-    a_lo, a_hi, a_nom = a
-    b_lo, b_hi, b_nom = b
-    return (
-        ((b_nom - a_nom) // _US + _US_PER_S // 2) // _US_PER_S,
-        ((b_lo - a_hi) // _US) // _US_PER_S,
-        -(-((b_hi - a_lo) // _US) // _US_PER_S),
+    (a_lo, a_hi, a_nom), (b_lo, b_hi, b_nom) = (
+        [epoch_us(value) if isinstance(value, datetime) else value for value in triple] for triple in (a, b)
     )
+    return ((b_nom - a_nom + _HALF_S) // _US_PER_S, (b_lo - a_hi) // _US_PER_S, -((a_lo - b_hi) // _US_PER_S))
 
 
 #: DEFINITIONS unpacked once for the hot loop: (metric, start kinds, end kind, ends at the last, may be open)
@@ -101,9 +116,14 @@ _PLAN = tuple(
 
 
 def compute_incident(events, now):
-    """The metrics of one incident from its events, as {metric: (nominal, min, max, open, start_id, end_id)}.
+    """The metrics of one incident from its events, and its year.
 
-    `events` are rows (incident_id, id, kind, lo, hi, nominal, ...) ordered by
+    Returns ({metric: (nominal, min, max, open, start_id, end_id)}, year): the year is
+    the UTC year of the first `published` event, else of the first `exposure_started`
+    (None without either), which places the incident in the per-year aggregates.
+
+    `events` are rows (incident_id, id, kind, lo, hi, nominal, ...), instants in epoch
+    microseconds (`now` too), ordered by
     (nominal, position, id), so the first event of a kind is the first seen and the
     last is the last seen. This runs once per incident and view (2 x 10^4 times in a
     full run), so `span` is inlined and the rows are used as read, without copies.
@@ -139,14 +159,35 @@ def compute_incident(events, now):
             continue
         # span(): nominal rounded half up, min floored, max ceiled, in whole seconds
         result[metric] = (
-            ((b_nom - start[5]) // _US + _US_PER_S // 2) // _US_PER_S,
-            ((b_lo - start[4]) // _US) // _US_PER_S,
-            -(-((b_hi - start[3]) // _US) // _US_PER_S),
+            (b_nom - start[5] + _HALF_S) // _US_PER_S,
+            (b_lo - start[4]) // _US_PER_S,
+            -((start[3] - b_hi) // _US_PER_S),
             is_open,
             start[1],
             end_id,
         )
-    return result
+    year_from = first.get("published") or first.get("exposure_started")
+    return result, (utc_year(year_from[5]) if year_from is not None else None)
+
+
+#: Each metric's place in Metric, for the digest (which must not depend on string hashing).
+_METRIC_NUMBER = {metric: number for number, metric in enumerate(Metric.values)}
+
+
+def digest(figures, year):
+    """A 64-bit digest of an incident's figures in one view, as IncidentMetricSet stores it.
+
+    Covers each figure's metric, open flag and endpoints, the seconds of the closed
+    ones, and the year: everything stored but an open figure's seconds, which advance
+    with time (see `_advance_open_figures`). BLAKE2b over the figures as 64-bit
+    integers: the same in every process and on every Python (unlike `hash()`).
+    """
+    numbers = [-1 if year is None else year]
+    for metric, (nominal, low, high, is_open, start_id, end_id) in figures.items():
+        numbers += (_METRIC_NUMBER[metric], is_open, start_id or 0, end_id or 0)
+        if not is_open:
+            numbers += (nominal, low, high)
+    return int.from_bytes(blake2b(array("q", numbers).tobytes(), digest_size=8).digest(), "big", signed=True)
 
 
 # --- per-incident recomputation (set-based, one batch at a time) ------------
@@ -155,7 +196,7 @@ def compute_incident(events, now):
 def _lock_incidents(first_id, last_id):
     """Lock the incidents of a primary-key range (PostgreSQL; a no-op on SQLite); return their ids."""
     incidents = Incident.objects.filter(pk__gte=first_id, pk__lte=last_id).order_by("pk").select_for_update()
-    return list(incidents.values_list("pk", flat=True))
+    return [pk for (pk,) in _raw_rows(incidents.values_list("pk"))]
 
 
 def _raw_rows(queryset):
@@ -166,40 +207,50 @@ def _raw_rows(queryset):
         return cursor.fetchall()
 
 
-class NaiveUTC(Func):
-    """A stored instant read as a naive UTC datetime, on every database.
+class EpochMicroseconds(Func):
+    """A stored instant as whole microseconds since 1970-01-01T00:00Z, computed by the database.
 
-    SQLite stores naive UTC text, which its driver parses as such. PostgreSQL's
-    timestamptz comes back from psycopg as an aware datetime, and that conversion
-    (a zoneinfo lookup per value) costs about 4 microseconds: twenty times the rest
-    of the read of 10^5 events. `AT TIME ZONE 'UTC'` hands back a plain timestamp
-    instead, whatever the session's time zone. Raw reads only: no ORM converter
-    runs on these values.
+    The recompute does its arithmetic on these integers: exact, and several times
+    cheaper in Python than datetimes, which are neither built nor subtracted.
+    PostgreSQL: EXTRACT(EPOCH ...) is an exact numeric. SQLite stores Django's naive
+    UTC text 'YYYY-MM-DD HH:MM:SS[.ffffff]': the whole seconds from julianday() (a
+    double, exact to far better than a second once rounded), plus the fraction's digits.
+    Raw reads only: no ORM converter runs on these values.
     """
 
-    template = "%(expressions)s"
-    output_field = DateTimeField()
+    output_field = BigIntegerField()
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template="(%(expressions)s AT TIME ZONE 'UTC')", **extra_context)
+        template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) * 1000000 AS bigint)"
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
-
-def naive_utc(moment):
-    """`moment` (aware) as the naive UTC datetime it is compared with in a raw read."""
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    def as_sqlite(self, compiler, connection, **extra_context):
+        template = (
+            "(CAST(ROUND((julianday(substr(%(expressions)s, 1, 19)) - 2440587.5) * 86400) AS INTEGER) * 1000000"
+            " + CAST(substr(%(expressions)s || '.000000', 21, 6) AS INTEGER))"
+        )
+        return self.as_sql(compiler, connection, template=template, **extra_context)
 
 
 def event_rows(**filters):
     """The events the recompute reads, as a values_list for `_raw_rows`.
 
-    Rows (incident_id, id, kind, lo, hi, nominal, status), instants naive UTC,
-    ordered by (incident, nominal, position, id). bench/recompute.py times its
+    Rows (incident_id, id, kind, lo, hi, nominal, status), instants in epoch
+    microseconds, ordered by (incident, nominal, position, id). bench/recompute.py times its
     floor on this very query.
     """
     return (
         Event.objects.filter(**filters, kind__in=KINDS)
         .order_by("incident_id", "nominal", "position", "id")
-        .values_list("incident_id", "id", "kind", NaiveUTC("lo"), NaiveUTC("hi"), NaiveUTC("nominal"), "status")
+        .values_list(
+            "incident_id",
+            "id",
+            "kind",
+            EpochMicroseconds("lo"),
+            EpochMicroseconds("hi"),
+            EpochMicroseconds("nominal"),
+            "status",
+        )
     )
 
 
@@ -233,46 +284,74 @@ def _insert(model, columns, rows, conflict=None, update=()):
         cursor.execute(head + f"SELECT * FROM unnest({', '.join(casts)})" + tail, arrays)  # noqa: S608
 
 
-def _update_by_pk(model, columns, rows):
-    """UPDATE rows (pk, *values) by primary key, set-based like `_insert`."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    table = qn(model._meta.db_table)
-    with connection.cursor() as cursor:
-        if connection.vendor != "postgresql":
-            sets = ", ".join(f"{qn(c)} = %s" for c in columns)
-            cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", [(*r[1:], r[0]) for r in rows])  # noqa: S608
-            return
-        fields = {f.column: f for f in model._meta.concrete_fields}
-        casts = ", ".join(f"%s::{fields[c].db_type(connection)}[]" for c in ["id", *columns])
-        names = ", ".join(qn(c) for c in ["id", *columns])
-        sets = ", ".join(f"{qn(c)} = v.{qn(c)}" for c in columns)
-        arrays = [list(values) for values in zip(*rows, strict=True)]
-        cursor.execute(
-            f"UPDATE {table} SET {sets} FROM unnest({casts}) AS v({names}) WHERE {table}.id = v.id",  # noqa: S608
-            arrays,
-        )
-
-
 _METRIC_VALUES = ["nominal_seconds", "min_seconds", "max_seconds", "open", "start_event_id", "end_event_id"]
 
 
-def _recompute_batch(first_id, last_id, *, now):
+def _seconds_since(column):
+    """SQL for the whole seconds from `column` (a stored instant) to the instant given as the next parameter."""
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(EPOCH FROM (%s - {column})) AS bigint)"
+    # julianday() is a double good to ~10^-4 s; both instants are whole seconds, so rounding is exact
+    return f"CAST(ROUND((julianday(%s) - julianday({column})) * 86400) AS INTEGER)"
+
+
+def _advance_open_figures(first_id, last_id, now):
+    """Move every open figure of the range, computed before `now`, on to `now`: one UPDATE, no reads.
+
+    An open figure runs from its start's bounds to the time of computation (§4):
+    nominal = round(now - start), min = floor(now - start.hi), max = ceil(now - start.lo).
+    The recompute takes `now` in whole seconds, so moving it on by d whole seconds
+    moves each of the three by exactly d: the stored figure plus the seconds since its
+    computed_at is what a computation from scratch gives (a test holds them equal).
+    Figures computed at or after `now` (by a later per-incident run) are left alone.
+    """
+    since = _seconds_since("computed_at")
+    table = connection.ops.quote_name(IncidentMetric._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET nominal_seconds = nominal_seconds + {since},"  # noqa: S608
+            f" min_seconds = min_seconds + {since}, max_seconds = max_seconds + {since}, computed_at = %s"
+            " WHERE open AND incident_id BETWEEN %s AND %s AND computed_at < %s",
+            [stamp, stamp, stamp, stamp, first_id, last_id, stamp],
+        )
+        return cursor.rowcount
+
+
+def _pairs(keys):
+    """A filter for the rows of these (incident_id, view) pairs."""
+    by_view = defaultdict(list)
+    for incident_id, view in keys:
+        by_view[view].append(incident_id)
+    where = Q()
+    for view, incidents in by_view.items():
+        where |= Q(view=view, incident_id__in=incidents)
+    return where
+
+
+def _recompute_batch(first_id, last_id, *, now, run=None, done=0):
     """Recompute every metric of the incidents with ids in [first_id, last_id], in one transaction.
 
-    At most eight statements whatever the batch size: lock, public incidents, events,
-    stored metrics, delete of what is gone, insert of what is new, update of what
-    changed, update of the figures that only advanced. Batches are primary-key
-    ranges, so no statement carries a list of a thousand ids. Returns counters.
+    A fixed handful of statements whatever the batch size: lock the incidents, read
+    which are public, read the stored digests (one IncidentMetricSet row per incident
+    and view) and the events; then, only for the incidents and views whose digest
+    changed, delete their rows and insert the new ones; and move the open figures of
+    the others on to `now` with one UPDATE. Batches are primary-key ranges, so no
+    statement carries a list of a thousand ids but the rewrites. Returns counters.
 
-    Where a full run's time goes (bench/recompute.py prints it): reading the stored
-    figures to compare with, rewriting the open ones (every run, as their elapsed
-    time grows; on PostgreSQL each rewrite also updates the table's six indexes),
-    and the aggregates check; the event read and the arithmetic are the smaller part.
+    The steady state of the hourly run (nothing changed, open figures advance) thus
+    reads the events and writes only the open figures, in place; bench/recompute.py
+    prints where the time goes.
     """
     counters = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Derived data, recomputed every hour: a crash may lose the last few milliseconds
+            # of it, never leave it inconsistent, so the commit need not wait for the disk.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        if run is not None:  # the progress of a full run commits with the batch it counts
+            RecomputeRun.objects.filter(pk=run.pk).update(done=done)
         ids = _lock_incidents(first_id, last_id)
         if not ids:
             return counters
@@ -280,81 +359,102 @@ def _recompute_batch(first_id, last_id, *, now):
         # Public rows exist only for public incidents and only from published events:
         # the rule of Event.objects.public(), applied to this one read (a test holds them equal).
         public = Incident.objects.public(now).filter(pk__gte=first_id, pk__lte=last_id)
-        public_incidents = set(public.values_list("pk", flat=True))
-        query = event_rows(**in_range)
-        stored = IncidentMetric.objects.filter(**in_range).values_list(
-            "incident_id", "view", "metric", "pk", *_METRIC_VALUES
-        )
-        # key (incident_id, view, metric) -> the stored row; what is left once every
-        # computed figure has claimed its row is stale. `open` compares equal whether it
-        # comes back as a bool (PostgreSQL) or as 0/1 (SQLite), so rows are compared as read.
-        existing = {row[:3]: row for row in _raw_rows(stored)}
-        at = naive_utc(now)
-        stamp = connection.ops.adapt_datetimefield_value(now)
-        added, changed, advanced = [], [], []
-        computed = 0
-
-        def settle(incident_id, view, figures):
-            nonlocal computed
-            computed += len(figures)
-            for metric, values in figures.items():
-                known = existing.pop((incident_id, view, metric), None)
-                if known is None:
-                    added.append((incident_id, view, metric, *values, stamp))
-                elif known[4:] != values:
-                    if known[7:] == values[3:]:
-                        # Same events, same open flag: only the seconds moved (an open figure
-                        # advancing, the bulk of an hourly run). Leaving the other columns out of
-                        # the SET spares the upkeep of their indexes (start and end event).
-                        advanced.append((known[3], *values[:3], stamp))
-                    else:
-                        changed.append((known[3], *values, stamp))
+        public_incidents = {pk for (pk,) in _raw_rows(public.values_list("pk"))}
+        sets = IncidentMetricSet.objects.filter(**in_range).values_list("incident_id", "view", "digest", "rows")
+        sets = _raw_rows(sets)
+        known = {(incident_id, view): value for incident_id, view, value, _ in sets}
+        # The digests vouch for the stored figures; the number of stored rows for their being
+        # all there. When the range holds as many rows as its sets say, an unchanged digest
+        # means unchanged rows. Otherwise (a row deleted, or added, behind the recompute's
+        # back) the database counts them per incident and view, and where a count is off the
+        # digest is forgotten, so those figures are written again, or deleted if none are
+        # computed. (A deletion and an addition in one range at once would go unseen: rows
+        # are written by the recompute alone; the admin and the API only read them.)
+        if IncidentMetric.objects.filter(**in_range).count() != sum(row[3] for row in sets):
+            expected = {(incident_id, view): rows for incident_id, view, _, rows in sets}
+            counts = IncidentMetric.objects.filter(**in_range).values("incident_id", "view").annotate(n=Count("id"))
+            for incident_id, view, n in _raw_rows(counts.values_list("incident_id", "view", "n")):
+                if expected.pop((incident_id, view), None) != n:
+                    known[(incident_id, view)] = None
+            for key, rows in expected.items():  # sets whose rows are all gone
+                if rows:
+                    known[key] = None
+        at = epoch_us(now)
+        fresh, kept = [], []  # ((incident_id, view), figures, year, digest): new or changed; unchanged
 
         # Rows arrive grouped by incident; an incident with no events yields no figures
-        # (and its stored ones, if any, stay in `existing` and are deleted as stale).
+        # (and its stored ones, if any, are deleted as gone: they stay in `known`).
         locked = set(ids)
-        for incident_id, group in groupby(_raw_rows(query), key=itemgetter(0)):
+        for incident_id, group in groupby(_raw_rows(event_rows(**in_range)), key=itemgetter(0)):
             if incident_id not in locked:  # created in the range after the lock: its own recompute will come
                 continue
             events = list(group)
-            staff = compute_incident(events, at)
-            settle(incident_id, MetricView.STAFF, staff)
+            figures, year = compute_incident(events, at)
+            value = digest(figures, year)
+            key = (incident_id, MetricView.STAFF)
+            (kept if known.pop(key, None) == value else fresh).append((key, figures, year, value))
             if incident_id in public_incidents:
                 visible = [event for event in events if event[6] == "published"]
-                # With no draft among its events, the public figures are the staff ones.
-                settle(
-                    incident_id,
-                    MetricView.PUBLIC,
-                    staff if len(visible) == len(events) else compute_incident(visible, at),
-                )
-        stale = [row[3] for row in existing.values()]
-        if stale:
-            IncidentMetric.objects.filter(pk__in=stale).delete()
-        # Rows are locked with their incident, so an INSERT cannot meet a concurrent one on
-        # PostgreSQL; ON CONFLICT still makes it safe where there is no such lock (SQLite).
+                if not visible:
+                    continue
+                if len(visible) != len(events):  # else no draft among its events: the staff figures are public
+                    figures, year = compute_incident(visible, at)
+                    value = digest(figures, year)
+                key = (incident_id, MetricView.PUBLIC)
+                (kept if known.pop(key, None) == value else fresh).append((key, figures, year, value))
+        gone = list(known)  # incidents and views with a set or rows, computed no more
+        unchanged = sum(len(row[1]) for row in kept)
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        rows = [(*key, metric, *values, stamp) for key, figures, _, _ in fresh for metric, values in figures.items()]
+        # A changed incident and view gets all its rows written (each keeps its id); the
+        # rows it no longer has, and those of an incident and view that is gone (no events
+        # left, or no longer public), are deleted. Only these few stored rows are read.
+        revisited = gone + [row[0] for row in fresh]
+        stale = []
+        if revisited:
+            new_keys = {row[:3] for row in rows}
+            old = IncidentMetric.objects.filter(_pairs(revisited)).values_list("pk", "incident_id", "view", "metric")
+            stale = [row[0] for row in _raw_rows(old) if row[1:] not in new_keys]
+            if stale:
+                IncidentMetric.objects.filter(pk__in=stale).delete()
+        if gone:
+            IncidentMetricSet.objects.filter(_pairs(gone)).delete()  # (a no-op for rows without a set)
         _insert(
             IncidentMetric,
             ["incident_id", "view", "metric", *_METRIC_VALUES, "computed_at"],
-            added,
+            rows,
             conflict=["incident_id", "view", "metric"],
             update=[*_METRIC_VALUES, "computed_at"],
         )
-        _update_by_pk(IncidentMetric, [*_METRIC_VALUES, "computed_at"], changed)
-        _update_by_pk(IncidentMetric, [*_METRIC_VALUES[:3], "computed_at"], advanced)
-        # An unchanged row keeps the computed_at of the figures it holds: rewriting
-        # 10^5 identical rows every hour would only churn the table (MVCC on PostgreSQL).
+        _insert(
+            IncidentMetricSet,
+            ["incident_id", "view", "digest", "rows", "year", "computed_at"],
+            [(*key, value, len(figures), year, stamp) for key, figures, year, value in fresh],
+            conflict=["incident_id", "view"],
+            update=["digest", "rows", "year", "computed_at"],
+        )
+        advanced = _advance_open_figures(first_id, last_id, now)
         counters.update(
             incidents=len(ids),
-            written=len(added) + len(changed) + len(advanced),
+            written=len(rows) + advanced,
             deleted=len(stale),
-            unchanged=computed - len(added) - len(changed) - len(advanced),
+            unchanged=unchanged - advanced,
         )
     return counters
 
 
+def computation_time(now=None):
+    """The instant a recompute computes as of: `now` (default: the clock) in whole seconds.
+
+    Whole seconds make an open figure's advance exact (see `_advance_open_figures`);
+    a figure is stated in whole seconds anyway.
+    """
+    return (now or timezone.now()).replace(microsecond=0)
+
+
 def incident_metrics_recompute(*, incident_id, now=None):
     """Recompute both views of one incident's metrics; a deleted incident leaves nothing to do."""
-    return _recompute_batch(incident_id, incident_id, now=now or timezone.now())
+    return _recompute_batch(incident_id, incident_id, now=computation_time(now))
 
 
 def metrics_recompute_all(*, progress=None, run=None, now=None):
@@ -364,7 +464,7 @@ def metrics_recompute_all(*, progress=None, run=None, now=None):
     one the admin created) records the progress for others to watch.
     """
     started = time.perf_counter()
-    now = now or timezone.now()
+    now = computation_time(now)
     if run is None:
         run = RecomputeRun.objects.create(kind=RecomputeRun.Kind.FULL)
     ids = list(Incident.objects.order_by("pk").values_list("pk", flat=True))
@@ -375,11 +475,10 @@ def metrics_recompute_all(*, progress=None, run=None, now=None):
     try:
         for offset in range(0, len(ids), BATCH_SIZE):
             batch = ids[offset : offset + BATCH_SIZE]
-            counters = _recompute_batch(batch[0], batch[-1], now=now)
+            done = min(len(ids), offset + BATCH_SIZE)
+            counters = _recompute_batch(batch[0], batch[-1], now=now, run=run, done=done)
             for key, value in counters.items():
                 totals[key] += value
-            done = min(len(ids), offset + BATCH_SIZE)
-            RecomputeRun.objects.filter(pk=run.pk).update(done=done)
             if progress is not None:
                 progress(done, len(ids))
         totals.update(aggregates_recompute(now=now, skip_if_unchanged=True))
@@ -414,25 +513,6 @@ def _lock_aggregates():
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_AGGREGATES])
 
 
-def _first_years(queryset, kind):
-    """{incident id: UTC year of its first `kind` event}; raw, as SQLite returns MIN() of a datetime as text."""
-    query = (
-        queryset.filter(kind=kind)
-        .values("incident_id")
-        .annotate(first=Min(NaiveUTC("nominal")))  # only its year is used: spare the aware conversion
-        .values_list("incident_id", "first")
-    )
-    return {pk: int(first[:4]) if isinstance(first, str) else first.year for pk, first in _raw_rows(query)}
-
-
-def incident_years(view, now):
-    """{incident id: year}: the UTC year of the first published event, else of the first exposure_started."""
-    events = Event.objects.public(now) if view == MetricView.PUBLIC else Event.objects.all()
-    years = _first_years(events, "exposure_started")
-    years.update(_first_years(events, "published"))
-    return years
-
-
 _SUMMARY_FIELDS = [
     "incident_count",
     "open_count",
@@ -446,8 +526,9 @@ _SUMMARY_FIELDS = [
 
 
 def _summarise(group, norms):
-    """One MetricAggregate's figures from a group [nominals (sorted), minima, maxima, open count]."""
+    """One MetricAggregate's figures from a group [nominals, minima, maxima, open count]."""
     nominal, lows, highs, open_count = group
+    nominal.sort()
     lows.sort()
     highs.sort()
     of = len(nominal)
@@ -476,46 +557,61 @@ def _summarise(group, norms):
     }
 
 
-def _inputs_fingerprint(vendor_of, in_public, reporters, years, norms):
-    """A digest of everything the metric aggregates depend on.
-
-    Group membership and norms are hashed whole. The per-incident rows are summed
-    up without reading them: per (view, metric, open) their count, and the highest
-    id and latest computed_at. A closed figure that changes is rewritten with a
-    new computed_at, a new row gets a new id, a deleted one lowers a count; open
-    figures (rewritten every run) only count through how many there are.
-    """
-    # Grouped by `open` first: no index starts with it, so SQLite scans the table once
-    # instead of walking the (view, metric, nominal_seconds) index with a lookup per row.
-    rows = (
-        IncidentMetric.objects.values("open", "view", "metric")
-        .annotate(n=Count("id"), last_id=Max("id"), last_closed=Max("computed_at", filter=Q(open=False)))
-        .order_by("open", "view", "metric")
-        .values_list("open", "view", "metric", "n", "last_id", "last_closed")
-    )
+def _fingerprint(*parts):
+    """SHA-256 of rows read in a fixed order: equal exactly when the rows are."""
     digest = hashlib.sha256()
-    for part in (
-        sorted(vendor_of.items()),
-        sorted(in_public),
-        sorted((k, sorted(v)) for k, v in reporters.items()),
-        {view: sorted(y.items()) for view, y in years.items()},
-        sorted((metric, [(n.slug, n.window_seconds) for n in ns]) for metric, ns in norms.items()),
-        [tuple(str(v) for v in row) for row in rows],
-    ):
+    for part in parts:
         digest.update(repr(part).encode())
     return digest.hexdigest()
 
 
-def _unchanged_since_last_rebuild(fingerprint):
-    """True when the last rebuild saw the same inputs and its rows are all still there."""
+def _claim_rows():
+    """The claims' and responses' own rows, in the columns `Claim.objects.public()` and
+    `with_vendor_stance()` read (status, incident; claim, responder, stance, status,
+    position): with the incidents' vendors and public set, all the response aggregates
+    depend on. Their fingerprints cost a fraction of computing the stances."""
+    from claims.models import Claim, Response
+
+    claims = Claim.objects.order_by("pk").values_list("pk", "incident_id", "status")
+    responses = Response.objects.order_by("pk").values_list(
+        "pk", "claim_id", "responder_id", "stance", "status", "position"
+    )
+    return claims, responses
+
+
+def _rows_digests(*querysets):
+    """Digests of the rows of values_list querysets, taken by the database in one statement.
+
+    Each queryset's rows are joined into one text in their order (each value as an SQL
+    literal, so the text is unambiguous) and only its MD5 (PostgreSQL), or the text
+    itself (SQLite, which has no hash function), comes back: no Python object per row.
+    Used for fingerprints, where a collision could only cost a skipped rebuild.
+    """
+    ctes, selects, params = [], [], []
+    for n, queryset in enumerate(querysets):
+        sql, query_params = queryset.query.sql_with_params()
+        names = [f"c{i}" for i in range(len(queryset.query.values_select) + len(queryset.query.annotation_select))]
+        if connection.vendor == "postgresql":
+            row = " || ',' || ".join(f"quote_nullable({name})" for name in names)
+            selects.append(f"(SELECT md5(string_agg({row}, ';')) FROM q{n})")  # noqa: S608
+        else:
+            row = " || ',' || ".join(f"quote({name})" for name in names)
+            selects.append(f"(SELECT group_concat({row}, ';') FROM q{n})")  # noqa: S608
+        ctes.append(f"q{n}({', '.join(names)}) AS ({sql})")
+        params += query_params
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} SELECT {', '.join(selects)}", params)  # noqa: S608 (our own SQL)
+        return list(cursor.fetchone())
+
+
+def _last_rebuild():
+    """The summary of the latest finished run that rebuilt or checked the aggregates (or {})."""
     run = (
         RecomputeRun.objects.filter(state=RecomputeRun.State.DONE, summary__has_key="fingerprint")
         .order_by("-finished_at", "-id")
         .first()
     )
-    if run is None or run.summary["fingerprint"] != fingerprint:
-        return False
-    return run.summary.get("aggregate_rows") == MetricAggregate.objects.count()
+    return run.summary if run is not None else {}
 
 
 def aggregates_recompute(*, now=None, skip_if_unchanged=False):
@@ -523,99 +619,131 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
 
     With `skip_if_unchanged` (the periodic full run), the metric aggregates are left
     as they are when nothing they depend on changed since the last rebuild (see
-    `_inputs_fingerprint`): in the hourly steady state only open figures advance,
+    `_fingerprint`): in the hourly steady state only open figures advance,
     and open figures enter the aggregates only as counts. Returns a summary with
     the fingerprint, which the caller's RecomputeRun keeps.
     """
     now = now or timezone.now()
     with transaction.atomic():
         _lock_aggregates()
-        vendor_of = dict(Incident.objects.values_list("pk", "vendor_id"))
-        # Retracted incidents stay readable but are left out of the public figures researchers cite.
-        in_public = set(Incident.objects.public(now).exclude(status="retracted").values_list("pk", flat=True))
-        reporters = defaultdict(set)
-        for incident_id, organization_id in Participant.objects.filter(role__in=["discoverer", "notifier"]).values_list(
-            "incident_id", "organization_id"
+        # Everything the aggregates depend on, each a query in a fixed order. Their
+        # fingerprints are taken in the database (`_rows_digests`); the rows themselves are
+        # read only for a rebuild. Retracted incidents stay readable but are left out of
+        # the public figures researchers cite. The per-incident figures enter through their
+        # IncidentMetricSet rows, each of which changes whenever a row it describes does
+        # (but for an open figure's seconds, which the aggregates do not use: open figures
+        # only count); the sets also carry each incident's year.
+        incidents = Incident.objects.order_by("pk").values_list("pk", "vendor_id")
+        public = Incident.objects.public(now).exclude(status="retracted").order_by("pk").values_list("pk")
+        participants = (
+            Participant.objects.filter(role__in=["discoverer", "notifier"])
+            .order_by("incident_id", "organization_id")
+            .values_list("incident_id", "organization_id")
+            .distinct()
+        )
+        sets = IncidentMetricSet.objects.order_by("incident_id", "view").values_list(
+            "incident_id", "view", "digest", "year"
+        )
+        norms = list(Norm.objects.order_by("pk"))
+        incidents_digest, public_digest, participants_digest, sets_digest, claims_digest, responses_digest = (
+            _rows_digests(incidents, public, participants, sets, *_claim_rows())
+        )
+        fingerprint = _fingerprint(
+            incidents_digest,
+            public_digest,
+            participants_digest,
+            [(n.metric, n.slug, n.window_seconds) for n in norms],
+            sets_digest,
+        )
+        responses_fingerprint = _fingerprint(incidents_digest, public_digest, claims_digest, responses_digest)
+        last = _last_rebuild() if skip_if_unchanged else {}
+        # A rebuild is skipped only when the last one saw the same inputs and its rows are all still there.
+        if (
+            last.get("responses_fingerprint") == responses_fingerprint
+            and last.get("response_aggregate_rows") == ResponseAggregate.objects.count()
         ):
-            reporters[incident_id].add(organization_id)
-        years = {view: incident_years(view, now) for view in MetricView.values}
-        norms = defaultdict(list)
-        for norm in Norm.objects.exclude(metric=""):
-            norms[norm.metric].append(norm)
-        fingerprint = _inputs_fingerprint(vendor_of, in_public, reporters, years, norms)
-        if skip_if_unchanged and _unchanged_since_last_rebuild(fingerprint):
-            responses = _rebuild_response_aggregates(now)
-            return {
-                "aggregates": "unchanged",
-                "aggregate_rows": MetricAggregate.objects.count(),
-                "response_aggregates": responses,
-                "fingerprint": fingerprint,
-            }
+            responses, response_rows = "unchanged", last["response_aggregate_rows"]
+        else:
+            responses = response_rows = _rebuild_response_aggregates(now)
+        summary = {
+            "response_aggregates": responses,
+            "response_aggregate_rows": response_rows,
+            "fingerprint": fingerprint,
+            "responses_fingerprint": responses_fingerprint,
+        }
+        if last.get("fingerprint") == fingerprint and last.get("aggregate_rows") == MetricAggregate.objects.count():
+            return {"aggregates": "unchanged", "aggregate_rows": last["aggregate_rows"], **summary}
+
+        vendor_of = dict(_raw_rows(incidents))
+        in_public = {incident_id for (incident_id,) in _raw_rows(public)}
+        reporters = defaultdict(list)
+        for incident_id, organization_id in _raw_rows(participants):
+            reporters[incident_id].append(organization_id)
+        years = {view: {} for view in MetricView.values}
+        for incident_id, view, _, year in _raw_rows(sets):
+            if year is not None:
+                years[view][incident_id] = year
+        norms_of = defaultdict(list)
+        for norm in norms:
+            if norm.metric:
+                norms_of[norm.metric].append(norm)
 
         def group_keys(view, incident_id):
-            keys = [(view, "overall", None, None), (view, "vendor", vendor_of[incident_id], None)]
-            keys += [(view, "reporter", organization_id, None) for organization_id in reporters.get(incident_id, ())]
+            keys = [("overall", None, None), ("vendor", vendor_of[incident_id], None)]
+            keys += [("reporter", organization_id, None) for organization_id in reporters.get(incident_id, ())]
             if (year := years[view].get(incident_id)) is not None:
-                keys.append((view, "year", None, year))
+                keys.append(("year", None, year))
             return keys
 
-        keys_of = {}
-        groups = defaultdict(dict)  # (view, metric) -> {(view, dimension, organisation, year): group}
-
-        def group_of(view, metric, incident_id):
-            keys = keys_of.get((view, incident_id))
-            if keys is None:
-                keys = keys_of[(view, incident_id)] = group_keys(view, incident_id)
-            section = groups[(view, metric)]
-            for key in keys:
-                group = section.get(key)
-                if group is None:
-                    group = section[key] = [[], [], [], 0]
-                yield group
-
-        # Closed figures in nominal order (an index serves it), so each group's nominal list arrives sorted.
-        closed = (
-            IncidentMetric.objects.filter(open=False)
-            .order_by("view", "metric", "nominal_seconds")
-            .values_list("view", "metric", "incident_id", "nominal_seconds", "min_seconds", "max_seconds")
+        # Each (view, metric) section's figures, then each group's share of them: one append
+        # per figure and group, the values pulled out per group by list comprehensions.
+        closed, open_ = defaultdict(list), defaultdict(list)
+        query = IncidentMetric.objects.order_by().values_list(
+            "view", "metric", "incident_id", "open", "nominal_seconds", "min_seconds", "max_seconds"
         )
-        for view, metric, incident_id, nominal, low, high in _raw_rows(closed):
+        for view, metric, incident_id, is_open, nominal, low, high in _raw_rows(query):
             if view == MetricView.PUBLIC and incident_id not in in_public:
                 continue
-            for group in group_of(view, metric, incident_id):
-                group[0].append(nominal)
-                group[1].append(low)
-                group[2].append(high)
-        for view, metric, incident_id in _raw_rows(
-            IncidentMetric.objects.filter(open=True).values_list("view", "metric", "incident_id")
-        ):
-            if view == MetricView.PUBLIC and incident_id not in in_public:
-                continue
-            for group in group_of(view, metric, incident_id):
-                group[3] += 1
+            if is_open:
+                open_[(view, metric)].append(incident_id)
+            else:
+                closed[(view, metric)].append((incident_id, nominal, low, high))
+        keys_of = {view: {} for view in MetricView.values}
+        groups = {}  # (view, metric, dimension, organisation, year) -> [nominals, minima, maxima, open count]
+        for (view, metric), figures in closed.items():
+            members = defaultdict(list)
+            known = keys_of[view]
+            for figure in figures:
+                incident_id = figure[0]
+                keys = known.get(incident_id) or known.setdefault(incident_id, group_keys(view, incident_id))
+                for key in keys:
+                    members[key].append(figure)
+            for key, rows in members.items():
+                groups[(view, metric, *key)] = [[r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], 0]
+        for (view, metric), incidents in open_.items():
+            known = keys_of[view]
+            for incident_id in incidents:
+                keys = known.get(incident_id) or known.setdefault(incident_id, group_keys(view, incident_id))
+                for key in keys:
+                    group = groups.get((view, metric, *key))
+                    if group is None:
+                        group = groups[(view, metric, *key)] = [[], [], [], 0]
+                    group[3] += 1
 
         stamp = connection.ops.adapt_datetimefield_value(now)
         aggregates = []
-        for (_, metric), section in groups.items():
-            for (view, dimension, organization_id, year), group in section.items():
-                figures = _summarise(group, norms.get(metric, ()))
-                figures["norm_shares"] = json.dumps(figures["norm_shares"])
-                aggregates.append((view, dimension, organization_id, year, metric, *figures.values(), stamp))
+        for (view, metric, dimension, organization_id, year), group in groups.items():
+            figures = _summarise(group, norms_of.get(metric, ()))
+            figures["norm_shares"] = json.dumps(figures["norm_shares"])
+            aggregates.append((view, dimension, organization_id, year, metric, *figures.values(), stamp))
         columns = ["view", "dimension", "organization_id", "year", "metric", *_SUMMARY_FIELDS, "computed_at"]
         MetricAggregate.objects.all().delete()
         _insert(MetricAggregate, columns, aggregates)
-
-        responses = _rebuild_response_aggregates(now)
-    return {
-        "aggregates": len(aggregates),
-        "aggregate_rows": len(aggregates),
-        "response_aggregates": responses,
-        "fingerprint": fingerprint,
-    }
+    return {"aggregates": len(aggregates), "aggregate_rows": len(aggregates), **summary}
 
 
 def _rebuild_response_aggregates(now):
-    """Claims and responses are few; their counts are rebuilt every time."""
+    """Count the vendors' current stances on the claims afresh; return how many rows that makes."""
     responses = _response_aggregates(now)
     ResponseAggregate.objects.all().delete()
     ResponseAggregate.objects.bulk_create(responses, batch_size=BATCH_SIZE)

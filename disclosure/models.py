@@ -454,7 +454,8 @@ class Norm(models.Model):
 class IncidentMetric(models.Model):
     """One metric of one incident, in one view, with its bounds and the events it came from."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="metrics")
+    # db_index=False: the unique (incident, view, metric) index serves every lookup by incident.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="metrics", db_index=False)
     view = models.CharField(max_length=8, choices=MetricView.choices)
     metric = models.CharField(max_length=40, choices=Metric.choices)
     nominal_seconds = models.BigIntegerField()
@@ -473,10 +474,41 @@ class IncidentMetric(models.Model):
                 condition=Q(min_seconds__lte=models.F("max_seconds")), name="incident_metric_bounds_ordered"
             ),
         ]
-        indexes = [models.Index(fields=["view", "metric", "nominal_seconds"])]
+        # No index on the figures: the hourly run moves every open one on, and on PostgreSQL
+        # an UPDATE that touches no indexed column can stay on its page (a HOT update).
 
     def __str__(self):
         return f"{self.incident} {self.metric} ({self.view})"
+
+
+class IncidentMetricSet(models.Model):
+    """The metrics of one incident in one view, as a whole: a digest of their figures, and the incident's year.
+
+    Written by the recompute in the same transaction as the IncidentMetric rows it
+    describes, and only there. The digest covers every row's metric, endpoints and open
+    flag, and the seconds of the closed ones (an open figure's seconds only advance
+    with time), so a recompute that finds the digest unchanged, and the database
+    counting `rows` rows, knows the stored rows already hold its figures without
+    reading them; and the aggregates know that nothing they depend on moved by
+    reading one row per incident and view.
+    """
+
+    # db_index=False: the unique (incident, view) index serves every lookup by incident.
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="metric_sets", db_index=False)
+    view = models.CharField(max_length=8, choices=MetricView.choices)
+    digest = models.BigIntegerField(help_text="BLAKE2b (64 bits) of the figures; see metrics.digest().")
+    rows = models.PositiveSmallIntegerField(help_text="How many IncidentMetric rows hold these figures.")
+    year = models.PositiveIntegerField(
+        null=True, blank=True, help_text="UTC year of the first published event, else of the first exposure_started."
+    )
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["incident", "view"]
+        constraints = [models.UniqueConstraint(fields=["incident", "view"], name="incident_metric_set_unique")]
+
+    def __str__(self):
+        return f"{self.incident} metrics ({self.view})"
 
 
 class MetricAggregate(models.Model):

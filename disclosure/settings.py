@@ -99,6 +99,14 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default, set up the way SQLite serves a web app best: readers never wait
+    # for the writer (WAL), a commit does not wait for the disk twice (synchronous=NORMAL is
+    # durable in WAL mode but for the last commits on power loss), and a write transaction
+    # takes its lock when it begins, so two writers queue instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", transaction_mode="IMMEDIATE"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -21,15 +21,14 @@ class Command(BaseCommand):
             summary = metrics_recompute_all(progress=progress)
         finally:
             bar.close()
-        aggregates = summary["aggregates"]
-        aggregates = (
-            "unchanged (nothing they depend on changed)" if aggregates == "unchanged" else f"{aggregates} rebuilt"
-        )
+        def rebuilt(count):
+            return "unchanged (nothing they depend on changed)" if count == "unchanged" else f"{count} rebuilt"
+
         self.stdout.write(
             self.style.SUCCESS(
                 f"Recomputed {summary['incidents']} incidents in {summary['seconds']:.1f} s: "
                 f"{summary['written']} metric rows written, {summary['unchanged']} unchanged, "
-                f"{summary['deleted']} deleted; aggregates: {aggregates}; "
-                f"{summary['response_aggregates']} response aggregates rebuilt."
+                f"{summary['deleted']} deleted; aggregates: {rebuilt(summary['aggregates'])}; "
+                f"response aggregates: {rebuilt(summary['response_aggregates'])}."
             )
         )
