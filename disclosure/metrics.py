@@ -20,6 +20,7 @@ retries); production runs on PostgreSQL.
 docs/methodology.md explains the choices in plain language.
 """
 
+import gc
 import hashlib
 import json
 import logging
@@ -28,13 +29,14 @@ import time
 from array import array
 from bisect import bisect_right
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
 from itertools import groupby
 from operator import itemgetter
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, Func, Q
+from django.db.models import BigIntegerField, Count, Exists, Func, OuterRef, Q
 from django.utils import timezone
 
 from . import timemath
@@ -73,7 +75,7 @@ OPEN_ENDS = frozenset({"vendor_acknowledged", "remediated", "vendor_statement", 
 KINDS = sorted({k for starts, end, _ in DEFINITIONS.values() for k in (*starts, end)})
 METRIC_ORDER = {m: i for i, m in enumerate(Metric.values)}
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000  # incidents per transaction of a full run (and per step of its progress)
 _US = timedelta(microseconds=1)
 _US_PER_S = 1_000_000
 _LOCK_AGGREGATES = 731_003  # an arbitrary constant naming this project's aggregates lock
@@ -193,10 +195,22 @@ def digest(figures, year):
 # --- per-incident recomputation (set-based, one batch at a time) ------------
 
 
-def _lock_incidents(first_id, last_id):
-    """Lock the incidents of a primary-key range (PostgreSQL; a no-op on SQLite); return their ids."""
-    incidents = Incident.objects.filter(pk__gte=first_id, pk__lte=last_id).order_by("pk").select_for_update()
-    return [pk for (pk,) in _raw_rows(incidents.values_list("pk"))]
+def _lock_incidents(first_id, last_id, now):
+    """Lock the incidents of a primary-key range (PostgreSQL; a no-op on SQLite).
+
+    Returns their ids, and the set of those that are public at `now`: public rows exist
+    only for public incidents, by the rule of `Incident.objects.public()`.
+    """
+    public = Incident.objects.public(now).filter(pk=OuterRef("pk"))
+    incidents = (
+        Incident.objects.filter(pk__gte=first_id, pk__lte=last_id)
+        .order_by("pk")
+        .select_for_update(of=("self",))
+        .annotate(is_public=Exists(public))
+        .values_list("pk", "is_public")
+    )
+    rows = _raw_rows(incidents)
+    return [pk for pk, _ in rows], {pk for pk, is_public in rows if is_public}
 
 
 def _raw_rows(queryset):
@@ -329,7 +343,19 @@ def _pairs(keys):
     return where
 
 
-def _recompute_batch(first_id, last_id, *, now, run=None, done=0):
+def _rows_match_sets():
+    """Whether the table holds as many figures as all the sets say, counted in one statement."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {qn(IncidentMetric._meta.db_table)}),"  # noqa: S608 (table names)
+            f" (SELECT COALESCE(SUM(rows), 0) FROM {qn(IncidentMetricSet._meta.db_table)})"
+        )
+        counted, expected = cursor.fetchone()
+    return counted == expected
+
+
+def _recompute_batch(first_id, last_id, *, now, run=None, done=0, check_counts=True):
     """Recompute every metric of the incidents with ids in [first_id, last_id], in one transaction.
 
     A fixed handful of statements whatever the batch size: lock the incidents, read
@@ -352,14 +378,12 @@ def _recompute_batch(first_id, last_id, *, now, run=None, done=0):
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         if run is not None:  # the progress of a full run commits with the batch it counts
             RecomputeRun.objects.filter(pk=run.pk).update(done=done)
-        ids = _lock_incidents(first_id, last_id)
+        ids, public_incidents = _lock_incidents(first_id, last_id, now)
         if not ids:
             return counters
         in_range = {"incident_id__gte": first_id, "incident_id__lte": last_id}
-        # Public rows exist only for public incidents and only from published events:
-        # the rule of Event.objects.public(), applied to this one read (a test holds them equal).
-        public = Incident.objects.public(now).filter(pk__gte=first_id, pk__lte=last_id)
-        public_incidents = {pk for (pk,) in _raw_rows(public.values_list("pk"))}
+        # Public rows exist only for public incidents and only from published events: the
+        # rule of Event.objects.public(), applied to this one read (a test holds them equal).
         sets = IncidentMetricSet.objects.filter(**in_range).values_list("incident_id", "view", "digest", "rows")
         sets = _raw_rows(sets)
         known = {(incident_id, view): value for incident_id, view, value, _ in sets}
@@ -370,7 +394,7 @@ def _recompute_batch(first_id, last_id, *, now, run=None, done=0):
         # digest is forgotten, so those figures are written again, or deleted if none are
         # computed. (A deletion and an addition in one range at once would go unseen: rows
         # are written by the recompute alone; the admin and the API only read them.)
-        if IncidentMetric.objects.filter(**in_range).count() != sum(row[3] for row in sets):
+        if check_counts and IncidentMetric.objects.filter(**in_range).count() != sum(row[3] for row in sets):
             expected = {(incident_id, view): rows for incident_id, view, _, rows in sets}
             counts = IncidentMetric.objects.filter(**in_range).values("incident_id", "view").annotate(n=Count("id"))
             for incident_id, view, n in _raw_rows(counts.values_list("incident_id", "view", "n")):
@@ -379,6 +403,7 @@ def _recompute_batch(first_id, last_id, *, now, run=None, done=0):
             for key, rows in expected.items():  # sets whose rows are all gone
                 if rows:
                     known[key] = None
+        stored = set(known)  # incidents and views that have a set, or rows
         at = epoch_us(now)
         fresh, kept = [], []  # ((incident_id, view), figures, year, digest): new or changed; unchanged
 
@@ -409,7 +434,7 @@ def _recompute_batch(first_id, last_id, *, now, run=None, done=0):
         # A changed incident and view gets all its rows written (each keeps its id); the
         # rows it no longer has, and those of an incident and view that is gone (no events
         # left, or no longer public), are deleted. Only these few stored rows are read.
-        revisited = gone + [row[0] for row in fresh]
+        revisited = gone + [row[0] for row in fresh if row[0] in stored]
         stale = []
         if revisited:
             new_keys = {row[:3] for row in rows}
@@ -457,6 +482,25 @@ def incident_metrics_recompute(*, incident_id, now=None):
     return _recompute_batch(incident_id, incident_id, now=computation_time(now))
 
 
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector for a bulk computation, then restore it.
+
+    A full run makes about a million short-lived tuples (rows read, figures), none of
+    them in a reference cycle: reference counting frees every one, and the cyclic
+    collector, triggered over and over by the allocations alone, would only walk the
+    process's heap again and again (some 15 % of a full run). bench/recompute.py
+    times its floor under the same pause.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def metrics_recompute_all(*, progress=None, run=None, now=None):
     """Recompute every incident's metrics, then the aggregates; return a summary.
 
@@ -467,21 +511,25 @@ def metrics_recompute_all(*, progress=None, run=None, now=None):
     now = computation_time(now)
     if run is None:
         run = RecomputeRun.objects.create(kind=RecomputeRun.Kind.FULL)
-    ids = list(Incident.objects.order_by("pk").values_list("pk", flat=True))
+    ids = [pk for (pk,) in _raw_rows(Incident.objects.order_by("pk").values_list("pk"))]
+    # When the whole table holds as many figures as the sets say, the batches need not
+    # count theirs (a figure deleted behind the recompute's back is found either way).
+    check_counts = not _rows_match_sets()
     RecomputeRun.objects.filter(pk=run.pk).update(
         state=RecomputeRun.State.RUNNING, started_at=now, total=len(ids), done=0
     )
     totals = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
     try:
-        for offset in range(0, len(ids), BATCH_SIZE):
-            batch = ids[offset : offset + BATCH_SIZE]
-            done = min(len(ids), offset + BATCH_SIZE)
-            counters = _recompute_batch(batch[0], batch[-1], now=now, run=run, done=done)
-            for key, value in counters.items():
-                totals[key] += value
-            if progress is not None:
-                progress(done, len(ids))
-        totals.update(aggregates_recompute(now=now, skip_if_unchanged=True))
+        with collector_paused():
+            for offset in range(0, len(ids), BATCH_SIZE):
+                batch = ids[offset : offset + BATCH_SIZE]
+                done = min(len(ids), offset + BATCH_SIZE)
+                counters = _recompute_batch(batch[0], batch[-1], now=now, run=run, done=done, check_counts=check_counts)
+                for key, value in counters.items():
+                    totals[key] += value
+                if progress is not None:
+                    progress(done, len(ids))
+            totals.update(aggregates_recompute(now=now, skip_if_unchanged=True))
     except BaseException:
         RecomputeRun.objects.filter(pk=run.pk).update(state=RecomputeRun.State.FAILED, finished_at=timezone.now())
         raise
