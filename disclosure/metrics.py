@@ -574,9 +574,8 @@ _SUMMARY_FIELDS = [
 
 
 def _summarise(group, norms):
-    """One MetricAggregate's figures from a group [nominals, minima, maxima, open count]."""
+    """One MetricAggregate's figures from a group [nominals (sorted), minima, maxima, open count]."""
     nominal, lows, highs, open_count = group
-    nominal.sort()
     lows.sort()
     highs.sort()
     of = len(nominal)
@@ -665,7 +664,7 @@ def _last_rebuild():
 def aggregates_recompute(*, now=None, skip_if_unchanged=False):
     """Rebuild every MetricAggregate and ResponseAggregate from the stored per-incident metrics.
 
-    With `skip_if_unchanged` (the periodic full run), the metric aggregates are left
+    With `skip_if_unchanged` (the periodic full run, and the follow-up of a change), the aggregates are left
     as they are when nothing they depend on changed since the last rebuild (see
     `_fingerprint`): in the hourly steady state only open figures advance,
     and open figures enter the aggregates only as counts. Returns a summary with
@@ -736,51 +735,53 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
             if norm.metric:
                 norms_of[norm.metric].append(norm)
 
-        def group_keys(view, incident_id):
-            keys = [("overall", None, None), ("vendor", vendor_of[incident_id], None)]
-            keys += [("reporter", organization_id, None) for organization_id in reporters.get(incident_id, ())]
-            if (year := years[view].get(incident_id)) is not None:
-                keys.append(("year", None, year))
-            return keys
+        # Every group of a view gets a number; each incident, the numbers of its groups.
+        group_key, numbers = [], {}
 
-        # Each (view, metric) section's figures, then each group's share of them: one append
-        # per figure and group, the values pulled out per group by list comprehensions.
-        closed, open_ = defaultdict(list), defaultdict(list)
-        query = IncidentMetric.objects.order_by().values_list(
+        def group_numbers(view, incident_id):
+            keys = [(view, "overall", None, None), (view, "vendor", vendor_of[incident_id], None)]
+            keys += [(view, "reporter", organization_id, None) for organization_id in reporters.get(incident_id, ())]
+            if (year := years[view].get(incident_id)) is not None:
+                keys.append((view, "year", None, year))
+            for key in keys:
+                if key not in numbers:
+                    numbers[key] = len(group_key)
+                    group_key.append(key)
+            return [numbers[key] for key in keys]
+
+        # The figures arrive by view and metric, closed ones in nominal order, so each group's
+        # nominal list is built sorted; each figure is appended to each of its groups.
+        query = IncidentMetric.objects.order_by("view", "metric", "open", "nominal_seconds").values_list(
             "view", "metric", "incident_id", "open", "nominal_seconds", "min_seconds", "max_seconds"
         )
-        for view, metric, incident_id, is_open, nominal, low, high in _raw_rows(query):
-            if view == MetricView.PUBLIC and incident_id not in in_public:
-                continue
-            if is_open:
-                open_[(view, metric)].append(incident_id)
-            else:
-                closed[(view, metric)].append((incident_id, nominal, low, high))
-        keys_of = {view: {} for view in MetricView.values}
-        groups = {}  # (view, metric, dimension, organisation, year) -> [nominals, minima, maxima, open count]
-        for (view, metric), figures in closed.items():
+        numbers_of = {view: {} for view in MetricView.values}
+        groups = {}  # (view, dimension, organisation, year, metric) -> [nominals, minima, maxima, open count]
+        for (view, metric), section in groupby(_raw_rows(query), key=itemgetter(0, 1)):
             members = defaultdict(list)
-            known = keys_of[view]
-            for figure in figures:
-                incident_id = figure[0]
-                keys = known.get(incident_id) or known.setdefault(incident_id, group_keys(view, incident_id))
-                for key in keys:
-                    members[key].append(figure)
-            for key, rows in members.items():
-                groups[(view, metric, *key)] = [[r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], 0]
-        for (view, metric), incidents in open_.items():
-            known = keys_of[view]
-            for incident_id in incidents:
-                keys = known.get(incident_id) or known.setdefault(incident_id, group_keys(view, incident_id))
-                for key in keys:
-                    group = groups.get((view, metric, *key))
-                    if group is None:
-                        group = groups[(view, metric, *key)] = [[], [], [], 0]
-                    group[3] += 1
+            known = numbers_of[view]
+            public = view == MetricView.PUBLIC
+            for figure in section:
+                incident_id = figure[2]
+                if public and incident_id not in in_public:
+                    continue
+                mine = known.get(incident_id)
+                if mine is None:
+                    mine = known[incident_id] = group_numbers(view, incident_id)
+                for number in mine:
+                    members[number].append(figure)
+            for number, rows in members.items():
+                closed = [r for r in rows if not r[3]]
+                view_, dimension, organization_id, year = group_key[number]
+                groups[(view_, dimension, organization_id, year, metric)] = [
+                    [r[4] for r in closed],
+                    [r[5] for r in closed],
+                    [r[6] for r in closed],
+                    len(rows) - len(closed),
+                ]
 
         stamp = connection.ops.adapt_datetimefield_value(now)
         aggregates = []
-        for (view, metric, dimension, organization_id, year), group in groups.items():
+        for (view, dimension, organization_id, year, metric), group in groups.items():
             figures = _summarise(group, norms_of.get(metric, ()))
             figures["norm_shares"] = json.dumps(figures["norm_shares"])
             aggregates.append((view, dimension, organization_id, year, metric, *figures.values(), stamp))
@@ -830,7 +831,9 @@ def aggregates_recompute_if_stale(*, requested_at):
     The debounce that keeps per-incident tasks cheap: after a bulk import queues a
     hundred incident tasks, the first aggregates task to run after the last of them
     does the work and the others find it done. A run's `started_at` precedes all its
-    reads, so such a run has seen every change committed before `requested_at`.
+    reads, so such a run has seen every change committed before `requested_at`. And
+    a change that moved nothing the aggregates depend on (an event's description, a
+    source) leaves them as they are: their fingerprints are compared first.
     """
     if RecomputeRun.objects.filter(state=RecomputeRun.State.DONE, started_at__gte=requested_at).exists():
         return None
@@ -838,7 +841,7 @@ def aggregates_recompute_if_stale(*, requested_at):
     run = RecomputeRun.objects.create(
         kind=RecomputeRun.Kind.AGGREGATES, state=RecomputeRun.State.RUNNING, started_at=started_at
     )
-    summary = aggregates_recompute(now=started_at)
+    summary = aggregates_recompute(now=started_at, skip_if_unchanged=True)
     RecomputeRun.objects.filter(pk=run.pk).update(
         state=RecomputeRun.State.DONE, finished_at=timezone.now(), summary=summary
     )
