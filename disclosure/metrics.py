@@ -505,8 +505,14 @@ def metrics_recompute_all(*, progress=None, run=None, now=None):
     """Recompute every incident's metrics, then the aggregates; return a summary.
 
     `progress(done, total)` is called after each batch; `run` (a RecomputeRun, e.g.
-    one the admin created) records the progress for others to watch.
+    one the admin created) records the progress for others to watch. The cyclic
+    garbage collector is paused for the run (see `collector_paused`).
     """
+    with collector_paused():
+        return _recompute_all(progress=progress, run=run, now=now)
+
+
+def _recompute_all(*, progress, run, now):
     started = time.perf_counter()
     now = computation_time(now)
     if run is None:
@@ -520,16 +526,15 @@ def metrics_recompute_all(*, progress=None, run=None, now=None):
     )
     totals = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
     try:
-        with collector_paused():
-            for offset in range(0, len(ids), BATCH_SIZE):
-                batch = ids[offset : offset + BATCH_SIZE]
-                done = min(len(ids), offset + BATCH_SIZE)
-                counters = _recompute_batch(batch[0], batch[-1], now=now, run=run, done=done, check_counts=check_counts)
-                for key, value in counters.items():
-                    totals[key] += value
-                if progress is not None:
-                    progress(done, len(ids))
-            totals.update(aggregates_recompute(now=now, skip_if_unchanged=True))
+        for offset in range(0, len(ids), BATCH_SIZE):
+            batch = ids[offset : offset + BATCH_SIZE]
+            done = min(len(ids), offset + BATCH_SIZE)
+            counters = _recompute_batch(batch[0], batch[-1], now=now, run=run, done=done, check_counts=check_counts)
+            for key, value in counters.items():
+                totals[key] += value
+            if progress is not None:
+                progress(done, len(ids))
+        totals.update(aggregates_recompute(now=now, skip_if_unchanged=True))
     except BaseException:
         RecomputeRun.objects.filter(pk=run.pk).update(state=RecomputeRun.State.FAILED, finished_at=timezone.now())
         raise
