@@ -2,11 +2,13 @@
 
 The services here are what the Celery tasks, the management command and the admin
 call. Everything is set-based: a batch of incidents costs a fixed handful of
-queries (lock the incidents, read their events, read their stored metrics, upsert
-what changed, delete what is gone), whatever its size, and a single incident is
-simply a batch of one. Durations come from the stored UTC
-columns `lo`, `hi` and `nominal` of each event, with the exact arithmetic of
-`timemath` (whole microseconds, nominal rounded half up), so nothing is re-parsed.
+queries (lock the incidents, read their stored digests and their events, write
+the figures that changed, move the open ones on in place), whatever its size, and
+a single incident is simply a batch of one. Durations come from the stored UTC
+columns `lo`, `hi` and `nominal` of each event, read as epoch microseconds, with
+the exact arithmetic of `timemath` (whole microseconds, nominal rounded half up),
+so nothing is re-parsed. The stored figures themselves are not read back: a
+digest per incident and view (IncidentMetricSet) says whether they changed.
 
 Concurrency: each batch runs in one transaction that first locks its incident
 rows (`SELECT ... FOR UPDATE` on PostgreSQL, in primary-key order so two batches
@@ -26,12 +28,10 @@ import json
 import logging
 import re
 import time
-from array import array
 from bisect import bisect_right
 from collections import defaultdict
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from hashlib import blake2b
 from itertools import groupby
 from operator import itemgetter
 
@@ -172,24 +172,30 @@ def compute_incident(events, now):
     return result, (utc_year(year_from[5]) if year_from is not None else None)
 
 
-#: Each metric's place in Metric, for the digest (which must not depend on string hashing).
-_METRIC_NUMBER = {metric: number for number, metric in enumerate(Metric.values)}
-
-
 def digest(figures, year):
     """A 64-bit digest of an incident's figures in one view, as IncidentMetricSet stores it.
 
     Covers each figure's metric, open flag and endpoints, the seconds of the closed
     ones, and the year: everything stored but an open figure's seconds, which advance
-    with time (see `_advance_open_figures`). BLAKE2b over the figures as 64-bit
-    integers: the same in every process and on every Python (unlike `hash()`).
+    with time (see `_advance_open_figures`). It is CPython's hash of a tuple of
+    integers, which is the same in every process (only str and bytes hashes are
+    salted by PYTHONHASHSEED; a test runs it under different seeds): None is written
+    0 (its hash is its address before Python 3.12), and every number that can be
+    negative 2n + 1 (CPython hashes -1 as -2, so -1 and -2 would collide). A new
+    Python could hash differently; the first run after an upgrade would then find
+    every digest changed and write every figure once.
     """
-    numbers = [-1 if year is None else year]
-    for metric, (nominal, low, high, is_open, start_id, end_id) in figures.items():
-        numbers += (_METRIC_NUMBER[metric], is_open, start_id or 0, end_id or 0)
-        if not is_open:
-            numbers += (nominal, low, high)
-    return int.from_bytes(blake2b(array("q", numbers).tobytes(), digest_size=8).digest(), "big", signed=True)
+    return hash(
+        (
+            year or 0,
+            *[
+                (METRIC_ORDER[metric], start_id, end_id or 0)
+                if is_open
+                else (METRIC_ORDER[metric], 2 * nominal + 1, 2 * low + 1, 2 * high + 1, start_id, end_id)
+                for metric, (nominal, low, high, is_open, start_id, end_id) in figures.items()
+            ],
+        )
+    )
 
 
 # --- per-incident recomputation (set-based, one batch at a time) ------------
@@ -358,12 +364,13 @@ def _rows_match_sets():
 def _recompute_batch(first_id, last_id, *, now, run=None, done=0, check_counts=True):
     """Recompute every metric of the incidents with ids in [first_id, last_id], in one transaction.
 
-    A fixed handful of statements whatever the batch size: lock the incidents, read
-    which are public, read the stored digests (one IncidentMetricSet row per incident
-    and view) and the events; then, only for the incidents and views whose digest
-    changed, delete their rows and insert the new ones; and move the open figures of
-    the others on to `now` with one UPDATE. Batches are primary-key ranges, so no
-    statement carries a list of a thousand ids but the rewrites. Returns counters.
+    A fixed handful of statements whatever the batch size: lock the incidents and learn
+    which are public (one query), read the stored digests (one IncidentMetricSet row
+    per incident and view; with `check_counts`, count the stored rows too) and the
+    events; then, only for the incidents and views whose digest changed, upsert their
+    rows and delete those they no longer have; and move the open figures of the others
+    on to `now` with one UPDATE. Batches are primary-key ranges, so no statement
+    carries a list of ids but the rewrites. Returns counters.
 
     The steady state of the hourly run (nothing changed, open figures advance) thus
     reads the events and writes only the open figures, in place; bench/recompute.py

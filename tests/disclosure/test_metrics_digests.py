@@ -2,9 +2,13 @@
 moves open figures on in place, and reads instants as epoch microseconds: each shortcut is
 held equal to computing everything from scratch."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.db.models import F
 
 from disclosure import metrics
@@ -132,26 +136,62 @@ def test_a_view_that_is_gone_takes_its_set_with_it():
     assert IncidentMetricSet.objects.filter(incident=incident, view="staff").exists()
 
 
-def test_the_digest_is_the_same_in_every_process():
-    """BLAKE2b over integers: no dependence on hash randomisation or the Python version."""
+DIGEST_SCRIPT = """
+import os, sys
+sys.path.insert(0, os.getcwd())
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disclosure.settings")
+import django
+django.setup()
+from disclosure import metrics
+figures = {
+    "notice_to_publication": (840, 780, 900, False, 11, 12),
+    "notice_to_acknowledgement": (5, 4, 6, True, 11, None),
+    "exposure_duration": (-1, -2, 0, False, 3, 4),
+}
+print(metrics.digest(figures, 2019))
+"""
+
+
+@pytest.mark.parametrize("seeds", [("0", "1", "random")])
+def test_the_digest_is_the_same_in_every_process(seeds):
+    """It is stored and compared by later runs: hash randomisation must not touch it."""
+    results = {
+        subprocess.run(
+            [sys.executable, "-c", DIGEST_SCRIPT],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=settings.BASE_DIR,
+        ).stdout.strip()
+        for seed in seeds
+    }
+    assert len(results) == 1
+    assert results.pop().lstrip("-").isdigit()
+
+
+def test_the_digest_covers_everything_stored_but_an_open_figures_seconds():
     figures = {
         "notice_to_publication": (840, 780, 900, False, 11, 12),
         "notice_to_acknowledgement": (5, 4, 6, True, 11, None),
     }
-    assert metrics.digest(figures, 2019) == -2518630204674258852
-    # an open figure's seconds are not part of it; everything else is
     moved = {**figures, "notice_to_acknowledgement": (9, 8, 10, True, 11, None)}
     assert metrics.digest(moved, 2019) == metrics.digest(figures, 2019)
     for changed in (
         {**figures, "notice_to_publication": (841, 780, 900, False, 11, 12)},
+        {**figures, "notice_to_publication": (840, 779, 900, False, 11, 12)},
+        {**figures, "notice_to_publication": (840, 780, 901, False, 11, 12)},
+        {**figures, "notice_to_publication": (840, 780, 900, False, 10, 12)},
         {**figures, "notice_to_publication": (840, 780, 900, False, 11, 13)},
-        {**figures, "notice_to_acknowledgement": (5, 4, 6, False, 11, None)},
+        {**figures, "notice_to_acknowledgement": (5, 4, 6, False, 11, 13)},
+        {"notice_to_publication": figures["notice_to_publication"]},
     ):
         assert metrics.digest(changed, 2019) != metrics.digest(figures, 2019)
     assert metrics.digest(figures, 2020) != metrics.digest(figures, 2019)
-    assert metrics.digest({"notice_to_publication": (-1, -1, -1, False, 1, 2)}, None) != metrics.digest(
-        {"notice_to_publication": (-2, -1, -1, False, 1, 2)}, None
-    )
+    assert metrics.digest(figures, None) != metrics.digest(figures, 2019)
+    # CPython hashes -1 like -2: the digest must still tell them apart
+    one, two = ({"notice_to_publication": (n, -5, 5, False, 1, 2)} for n in (-1, -2))
+    assert metrics.digest(one, None) != metrics.digest(two, None)
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ class Command(BaseCommand):
             summary = metrics_recompute_all(progress=progress)
         finally:
             bar.close()
+
         def rebuilt(count):
             return "unchanged (nothing they depend on changed)" if count == "unchanged" else f"{count} rebuilt"
 
