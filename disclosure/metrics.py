@@ -36,7 +36,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, Count, Exists, Func, OuterRef, Q
+from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q
 from django.utils import timezone
 
 from . import timemath
@@ -315,8 +315,8 @@ def _seconds_since(column):
     return f"CAST(ROUND((julianday(%s) - julianday({column})) * 86400) AS INTEGER)"
 
 
-def _advance_open_figures(first_id, last_id, now):
-    """Move every open figure of the range, computed before `now`, on to `now`: one UPDATE, no reads.
+def _advance_open_figures(first_id, last_id, now, usual=None):
+    """Move every open figure of the range, computed before `now`, on to `now`, without reading them.
 
     An open figure runs from its start's bounds to the time of computation (§4):
     nominal = round(now - start), min = floor(now - start.hi), max = ceil(now - start.lo).
@@ -324,7 +324,22 @@ def _advance_open_figures(first_id, last_id, now):
     moves each of the three by exactly d: the stored figure plus the seconds since its
     computed_at is what a computation from scratch gives (a test holds them equal).
     Figures computed at or after `now` (by a later per-incident run) are left alone.
+
+    `usual` is the time most of them were computed at (the last full run's): those
+    move by one constant, the few others by their own elapsed time, worked out by the
+    database (two UPDATEs; the constant spares it a conversion per row).
     """
+    moved = 0
+    if usual is not None and usual < now and not (now - usual) % timedelta(seconds=1):
+        seconds = (now - usual) // timedelta(seconds=1)
+        moved = IncidentMetric.objects.filter(
+            open=True, incident_id__gte=first_id, incident_id__lte=last_id, computed_at=usual
+        ).update(
+            nominal_seconds=F("nominal_seconds") + seconds,
+            min_seconds=F("min_seconds") + seconds,
+            max_seconds=F("max_seconds") + seconds,
+            computed_at=now,
+        )
     since = _seconds_since("computed_at")
     table = connection.ops.quote_name(IncidentMetric._meta.db_table)
     stamp = connection.ops.adapt_datetimefield_value(now)
@@ -335,7 +350,7 @@ def _advance_open_figures(first_id, last_id, now):
             " WHERE open AND incident_id BETWEEN %s AND %s AND computed_at < %s",
             [stamp, stamp, stamp, stamp, first_id, last_id, stamp],
         )
-        return cursor.rowcount
+        return moved + cursor.rowcount
 
 
 def _pairs(keys):
@@ -361,7 +376,7 @@ def _rows_match_sets():
     return counted == expected
 
 
-def _recompute_batch(first_id, last_id, *, now, run=None, done=0, check_counts=True):
+def _recompute_batch(first_id, last_id, *, now, run=None, done=0, check_counts=True, usual=None):
     """Recompute every metric of the incidents with ids in [first_id, last_id], in one transaction.
 
     A fixed handful of statements whatever the batch size: lock the incidents and learn
@@ -465,7 +480,7 @@ def _recompute_batch(first_id, last_id, *, now, run=None, done=0, check_counts=T
             conflict=["incident_id", "view"],
             update=["digest", "rows", "year", "computed_at"],
         )
-        advanced = _advance_open_figures(first_id, last_id, now)
+        advanced = _advance_open_figures(first_id, last_id, now, usual)
         counters.update(
             incidents=len(ids),
             written=len(rows) + advanced,
@@ -528,6 +543,9 @@ def _recompute_all(*, progress, run, now):
     # When the whole table holds as many figures as the sets say, the batches need not
     # count theirs (a figure deleted behind the recompute's back is found either way).
     check_counts = not _rows_match_sets()
+    # The time the last full run computed at: most open figures were computed then.
+    last = RecomputeRun.objects.filter(kind=RecomputeRun.Kind.FULL, state=RecomputeRun.State.DONE)
+    usual = last.order_by("-started_at").values_list("started_at", flat=True).first()
     RecomputeRun.objects.filter(pk=run.pk).update(
         state=RecomputeRun.State.RUNNING, started_at=now, total=len(ids), done=0
     )
@@ -536,7 +554,9 @@ def _recompute_all(*, progress, run, now):
         for offset in range(0, len(ids), BATCH_SIZE):
             batch = ids[offset : offset + BATCH_SIZE]
             done = min(len(ids), offset + BATCH_SIZE)
-            counters = _recompute_batch(batch[0], batch[-1], now=now, run=run, done=done, check_counts=check_counts)
+            counters = _recompute_batch(
+                batch[0], batch[-1], now=now, run=run, done=done, check_counts=check_counts, usual=usual
+            )
             for key, value in counters.items():
                 totals[key] += value
             if progress is not None:

@@ -60,6 +60,19 @@ def test_open_figures_moved_on_in_place_equal_a_computation_from_scratch():
     assert set(IncidentMetric.objects.filter(open=True).values_list("computed_at", flat=True)) == {later}
 
 
+def test_open_figures_computed_at_other_times_move_on_by_their_own_elapsed_time():
+    """Most open figures were computed by the last full run and move by one constant; one
+    recomputed on its own in between moves by its own elapsed time."""
+    open_world()
+    metrics.metrics_recompute_all(now=NOW)
+    incident_id = IncidentMetric.objects.filter(open=True).values_list("incident_id", flat=True).first()
+    metrics.incident_metrics_recompute(incident_id=incident_id, now=NOW + timedelta(minutes=17, seconds=3))
+    later = NOW + timedelta(hours=1)
+    metrics.metrics_recompute_all(now=later)
+    assert figures() == from_scratch(later)
+    assert set(IncidentMetric.objects.filter(open=True).values_list("computed_at", flat=True)) == {later}
+
+
 def test_a_recompute_computes_as_of_a_whole_second():
     open_world()
     metrics.metrics_recompute_all(now=NOW + timedelta(microseconds=999_999))
