@@ -26,7 +26,9 @@ import gc
 import hashlib
 import json
 import logging
+import queue
 import re
+import threading
 import time
 from bisect import bisect_right
 from collections import defaultdict
@@ -35,7 +37,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q
 from django.utils import timezone
 
@@ -76,6 +78,7 @@ KINDS = sorted({k for starts, end, _ in DEFINITIONS.values() for k in (*starts, 
 METRIC_ORDER = {m: i for i, m in enumerate(Metric.values)}
 
 BATCH_SIZE = 2000  # incidents per transaction of a full run (and per step of its progress)
+PARALLEL_BATCHES = 2  # batches a full run keeps in flight on PostgreSQL, each on its own connection
 _US = timedelta(microseconds=1)
 _US_PER_S = 1_000_000
 _LOCK_AGGREGATES = 731_003  # an arbitrary constant naming this project's aggregates lock
@@ -376,7 +379,56 @@ def _rows_match_sets():
     return counted == expected
 
 
-def _recompute_batch(first_id, last_id, *, now, run=None, done=0, check_counts=True, usual=None):
+def _each_batch(ranges, work, *, threads):
+    """Yield (range, work(*range)) for each range as its batch commits, `threads` at a time.
+
+    With more than one thread each runs on its own database connection (Django's are
+    per thread), closed when the thread ends; an error in one stops the others after
+    their current batch and is raised here.
+    """
+    if threads == 1:
+        for batch in ranges:
+            yield batch, work(*batch)
+        return
+    todo, finished = queue.SimpleQueue(), queue.SimpleQueue()
+    for batch in ranges:
+        todo.put(batch)
+
+    def worker():
+        try:
+            while True:
+                try:
+                    batch = todo.get(block=False)
+                except queue.Empty:
+                    return
+                try:
+                    finished.put((batch, work(*batch), None))
+                except BaseException as error:  # handed to the caller, which raises it
+                    finished.put((batch, None, error))
+                    return
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=worker, name=f"recompute-{n}", daemon=True) for n in range(threads)]
+    for thread in workers:
+        thread.start()
+    try:
+        for _ in ranges:
+            batch, result, error = finished.get()
+            if error is not None:
+                raise error
+            yield batch, result
+    finally:
+        while True:  # on an error, leave the others nothing more to start
+            try:
+                todo.get(block=False)
+            except queue.Empty:
+                break
+        for thread in workers:
+            thread.join()
+
+
+def _recompute_batch(first_id, last_id, *, now, check_counts=True, usual=None):
     """Recompute every metric of the incidents with ids in [first_id, last_id], in one transaction.
 
     A fixed handful of statements whatever the batch size: lock the incidents and learn
@@ -398,8 +450,6 @@ def _recompute_batch(first_id, last_id, *, now, run=None, done=0, check_counts=T
             # of it, never leave it inconsistent, so the commit need not wait for the disk.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        if run is not None:  # the progress of a full run commits with the batch it counts
-            RecomputeRun.objects.filter(pk=run.pk).update(done=done)
         ids, public_incidents = _lock_incidents(first_id, last_id, now)
         if not ids:
             return counters
@@ -550,15 +600,23 @@ def _recompute_all(*, progress, run, now):
         state=RecomputeRun.State.RUNNING, started_at=now, total=len(ids), done=0
     )
     totals = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
+    ranges = [ids[offset : offset + BATCH_SIZE] for offset in range(0, len(ids), BATCH_SIZE)]
+    ranges = [(batch[0], batch[-1], len(batch)) for batch in ranges]
+
+    def work(first_id, last_id, _count):
+        return _recompute_batch(first_id, last_id, now=now, check_counts=check_counts, usual=usual)
+
+    # Two batches in flight on PostgreSQL, each on its own connection: the server works on
+    # one while Python computes the other. Not inside a transaction (a test's, say), whose
+    # uncommitted rows another connection could not see; SQLite has one writer at a time.
+    parallel = connection.vendor == "postgresql" and not connection.in_atomic_block
+    done = 0
     try:
-        for offset in range(0, len(ids), BATCH_SIZE):
-            batch = ids[offset : offset + BATCH_SIZE]
-            done = min(len(ids), offset + BATCH_SIZE)
-            counters = _recompute_batch(
-                batch[0], batch[-1], now=now, run=run, done=done, check_counts=check_counts, usual=usual
-            )
+        for (_, _, count), counters in _each_batch(ranges, work, threads=PARALLEL_BATCHES if parallel else 1):
             for key, value in counters.items():
                 totals[key] += value
+            done += count
+            RecomputeRun.objects.filter(pk=run.pk).update(done=done)
             if progress is not None:
                 progress(done, len(ids))
         totals.update(aggregates_recompute(now=now, skip_if_unchanged=True))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.db.models import F
 
 from disclosure import metrics
@@ -220,3 +221,31 @@ def test_the_database_reads_instants_as_exact_epoch_microseconds(at, precision):
     event = EventFactory(at=at, precision=precision, kind="vendor_notified", incident__timezone="Europe/Rome")
     row = metrics._raw_rows(metrics.event_rows(incident_id=event.incident_id))[0]
     assert row[3:6] == (metrics.epoch_us(event.lo), metrics.epoch_us(event.hi), metrics.epoch_us(event.nominal))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="batches run in parallel on PostgreSQL only")
+def test_batches_in_parallel_leave_the_rows_of_a_serial_run(monkeypatch):
+    for _ in range(3):
+        open_world()
+    monkeypatch.setattr(metrics, "BATCH_SIZE", 2)  # six batches, two at a time
+    threads = []
+    each_batch = metrics._each_batch
+
+    def spy(ranges, work, **kwargs):
+        threads.append(kwargs["threads"])
+        return each_batch(ranges, work, **kwargs)
+
+    monkeypatch.setattr(metrics, "_each_batch", spy)
+    progress = []
+    summary = metrics.metrics_recompute_all(now=NOW, progress=lambda done, total: progress.append((done, total)))
+    assert threads == [2]
+    assert progress == [(2 * n, 12) for n in range(1, 7)]
+    parallel = figures()
+    assert summary["incidents"] == 12 and parallel
+    IncidentMetric.objects.all().delete()
+    IncidentMetricSet.objects.all().delete()
+    monkeypatch.setattr(metrics, "PARALLEL_BATCHES", 1)
+    metrics.metrics_recompute_all(now=NOW)
+    assert threads == [2, 1]
+    assert figures() == parallel
