@@ -498,7 +498,7 @@ class IncidentMetricSet(models.Model):
     # db_index=False: the unique (incident, view) index serves every lookup by incident.
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="metric_sets", db_index=False)
     view = models.CharField(max_length=8, choices=MetricView.choices)
-    digest = models.BigIntegerField(help_text="BLAKE2b (64 bits) of the figures; see metrics.digest().")
+    digest = models.BigIntegerField(help_text="A 64-bit digest of the figures; see metrics.digest().")
     rows = models.PositiveSmallIntegerField(help_text="How many IncidentMetric rows hold these figures.")
     year = models.PositiveIntegerField(
         null=True, blank=True, help_text="UTC year of the first published event, else of the first exposure_started."

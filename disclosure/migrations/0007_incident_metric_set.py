@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('view', models.CharField(choices=[('public', 'public (published events only)'), ('staff', 'staff (all events)')], max_length=8)),
-                ('digest', models.BigIntegerField(help_text='BLAKE2b (64 bits) of the figures; see metrics.digest().')),
+                ('digest', models.BigIntegerField(help_text='A 64-bit digest of the figures; see metrics.digest().')),
                 ('rows', models.PositiveSmallIntegerField(help_text='How many IncidentMetric rows hold these figures.')),
                 ('year', models.PositiveIntegerField(blank=True, help_text='UTC year of the first published event, else of the first exposure_started.', null=True)),
                 ('computed_at', models.DateTimeField()),
