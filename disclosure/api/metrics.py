@@ -14,6 +14,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -22,6 +23,7 @@ from disclosure.models import Incident, IncidentMetric, Metric, MetricAggregate,
 
 from .pagination import BoundedPageNumberPagination
 from .permissions import sees_everything
+from .renderers import CSVRenderer
 from .serializers import ErrorSerializer
 
 VIEW_PARAMETER = OpenApiParameter(
@@ -179,7 +181,7 @@ def _choice(request, name, choices):
         responses={200: MetricAggregateSerializer(many=True), **ERRORS},
         tags=["metrics"],
         summary="Metrics aggregated over incidents",
-        description="Median, quartiles, the median's bounds and the share meeting each norm, per reporting organisation, vendor, year and overall. See docs/methodology.md.",
+        description="Median, quartiles, the median's bounds and the share meeting each norm, per reporting organisation, vendor, year and overall. See docs/methodology.md. `?format=csv` for CSV.",
         parameters=[
             VIEW_PARAMETER,
             OpenApiParameter("dimension", str, enum=MetricAggregate.Dimension.values),
@@ -191,6 +193,7 @@ def _choice(request, name, choices):
 )
 class MetricAggregateListView(ListAPIView):
     permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, CSVRenderer]
     serializer_class = MetricAggregateSerializer
     pagination_class = BoundedPageNumberPagination
     filter_backends: list = []
@@ -238,12 +241,13 @@ class ResponseAggregateSerializer(serializers.ModelSerializer):
         responses={200: ResponseAggregateSerializer(many=True), **ERRORS},
         tags=["metrics"],
         summary="How vendors answered claims",
-        description="Claims counted by the vendor's current stance, per vendor and overall (vendor null).",
+        description="Claims counted by the vendor's current stance, per vendor and overall (vendor null). `?format=csv` for CSV.",
         parameters=[VIEW_PARAMETER, OpenApiParameter("vendor", str, description="Vendor slug.")],
     )
 )
 class ResponseAggregateListView(ListAPIView):
     permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer, CSVRenderer]
     serializer_class = ResponseAggregateSerializer
     pagination_class = BoundedPageNumberPagination
     filter_backends: list = []

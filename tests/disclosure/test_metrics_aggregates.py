@@ -1,5 +1,7 @@
 """Aggregates over incidents: medians with bounds, norm shares, dimensions, the public view, the API."""
 
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -145,6 +147,23 @@ def test_aggregates_api_filters_and_shows_the_public_view(client, world):
     assert client.get("/api/v1/aggregates/?dimension=galaxy").status_code == 400
     assert client.get("/api/v1/aggregates/?year=soon").status_code == 400
     assert client.get("/api/v1/aggregates/?year=99999999999999999999").status_code == 400
+
+
+def test_aggregates_download_as_csv(client, world):
+    response = client.get("/api/v1/aggregates/?dimension=vendor&metric=notice_to_publication&format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode())))
+    assert {row["organization"] for row in rows} == {"vendor-one", "vendor-two"}
+    one = next(row for row in rows if row["organization"] == "vendor-one")
+    assert (one["incident_count"], one["median_seconds"]) == (
+        "2",
+        str(aggregate(dimension="vendor", organization=world["v1"]).median_seconds),
+    )
+    assert "norm_shares.project-zero.share" in rows[0]
+    responses = client.get("/api/v1/aggregates/responses/?format=csv")
+    assert responses.status_code == 200
+    assert "stance_counts.denied" in next(csv.DictReader(io.StringIO(responses.content.decode())))
 
 
 def test_staff_may_read_the_staff_aggregates(admin_client, world):
