@@ -454,8 +454,6 @@ def _recompute_batch(first_id, last_id, *, now, check_counts=True, usual=None):
         if not ids:
             return counters
         in_range = {"incident_id__gte": first_id, "incident_id__lte": last_id}
-        # Public rows exist only for public incidents and only from published events: the
-        # rule of Event.objects.public(), applied to this one read (a test holds them equal).
         sets = IncidentMetricSet.objects.filter(**in_range).values_list("incident_id", "view", "digest", "rows")
         sets = _raw_rows(sets)
         known = {(incident_id, view): value for incident_id, view, value, _ in sets}
@@ -490,6 +488,8 @@ def _recompute_batch(first_id, last_id, *, now, check_counts=True, usual=None):
             value = digest(figures, year)
             key = (incident_id, MetricView.STAFF)
             (kept if known.pop(key, None) == value else fresh).append((key, figures, year, value))
+            # Public rows exist only for public incidents and only from published events: the
+            # rule of Event.objects.public(), applied to this one read (a test holds them equal).
             if incident_id in public_incidents:
                 visible = [event for event in events if event[6] == "published"]
                 if not visible:
@@ -702,8 +702,8 @@ def _fingerprint(*parts):
     return digest.hexdigest()
 
 
-def _claim_rows():
-    """The claims' and responses' own rows, in the columns `Claim.objects.public()` and
+def _response_inputs():
+    """The claims' and responses' own rows (as querysets), in the columns `Claim.objects.public()` and
     `with_vendor_stance()` read (status, incident; claim, responder, stance, status,
     position): with the incidents' vendors and public set, all the response aggregates
     depend on. Their fingerprints cost a fraction of computing the stances."""
@@ -783,7 +783,7 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
         )
         norms = list(Norm.objects.order_by("pk"))
         incidents_digest, public_digest, participants_digest, sets_digest, claims_digest, responses_digest = (
-            _rows_digests(incidents, public, participants, sets, *_claim_rows())
+            _rows_digests(incidents, public, participants, sets, *_response_inputs())
         )
         fingerprint = _fingerprint(
             incidents_digest,

@@ -191,12 +191,18 @@ def _choice(request, name, choices):
         ],
     )
 )
-class MetricAggregateListView(ListAPIView):
+class AggregateListView(ListAPIView):
+    """A read-only list of stored aggregates: open to all (the view parameter guards the staff
+    view), paginated, in JSON or CSV, filtered by the view's own query parameters."""
+
     permission_classes = [AllowAny]
     renderer_classes = [JSONRenderer, CSVRenderer]
-    serializer_class = MetricAggregateSerializer
     pagination_class = BoundedPageNumberPagination
     filter_backends: list = []
+
+
+class MetricAggregateListView(AggregateListView):
+    serializer_class = MetricAggregateSerializer
 
     def get_queryset(self):
         request = self.request
@@ -245,12 +251,8 @@ class ResponseAggregateSerializer(serializers.ModelSerializer):
         parameters=[VIEW_PARAMETER, OpenApiParameter("vendor", str, description="Vendor slug.")],
     )
 )
-class ResponseAggregateListView(ListAPIView):
-    permission_classes = [AllowAny]
-    renderer_classes = [JSONRenderer, CSVRenderer]
+class ResponseAggregateListView(AggregateListView):
     serializer_class = ResponseAggregateSerializer
-    pagination_class = BoundedPageNumberPagination
-    filter_backends: list = []
 
     def get_queryset(self):
         queryset = ResponseAggregate.objects.filter(view=requested_view(self.request)).select_related("organization")
