@@ -74,6 +74,8 @@ from datetime import timezone as FixedOffset
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 __all__ = [
+    "MAX_YEAR",
+    "MIN_YEAR",
     "PRECISIONS",
     "Duration",
     "Interval",
@@ -100,6 +102,22 @@ _ABSOLUTE_UNITS = {
 _CALENDAR_UNITS = ("day", "month", "year")
 _TICK = timedelta(microseconds=1)
 _MAX_OFFSET = timedelta(hours=18)
+
+#: The years a reported time may fall in, in its own calendar (inclusive).
+#:
+#: Python's datetime stops at years 1 and 9999, and the times we derive reach
+#: past the reported year: an approximate year is widened by a year (up to
+#: three where a local unit never existed) on each side, UTC offsets move an
+#: instant by up to 18 hours, and the public charts pad their axis by 2 % of
+#: the span drawn (at most about 160 years across this whole range). Keeping
+#: about a thousand years of headroom at each end makes every one of those steps safe
+#: without checking each, and costs nothing real: the tracker records
+#: computer-security incidents and the articles about them, which all fall in
+#: the last century or so. Four-digit years from 1000 also need no zero
+#: padding, which other tools reading our dates (TimelineJS, feed readers,
+#: strftime on some platforms) do not all handle.
+MIN_YEAR = 1000
+MAX_YEAR = 9000
 
 _FORMS = "YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS"
 
@@ -226,6 +244,11 @@ def _check_precision(precision: object) -> str:
 
 def _resolve(at: str, precision: str, timezone_name: str | None) -> tuple[datetime, tzinfo, str]:
     local, offset, given = parse_at(at)
+    if not MIN_YEAR <= local.year <= MAX_YEAR:
+        raise TimeError(
+            f"{at!r} is in the year {local.year}, outside the years the tracker can record "
+            f"({MIN_YEAR} to {MAX_YEAR}); check the year"
+        )
     precision = _check_precision(precision)
     if _RANK[precision] < _RANK[given]:
         raise TimeError(f"precision {precision!r} is finer than {at!r} gives")
@@ -245,7 +268,8 @@ def _resolve(at: str, precision: str, timezone_name: str | None) -> tuple[dateti
 def validate(at: str, precision: str, timezone: str | None) -> None:
     """Raise TimeError unless (at, precision, timezone) denotes a time.
 
-    Checks, in order: ``at`` parses; ``precision`` is known; ``precision`` is
+    Checks, in order: ``at`` parses; its year lies between ``MIN_YEAR`` and
+    ``MAX_YEAR``; ``precision`` is known; ``precision`` is
     not finer than ``at`` gives; and, when ``at`` has no explicit offset, that
     a timezone is given and is a known IANA name (an explicit offset wins, and
     then ``timezone`` is ignored).

@@ -7,10 +7,12 @@ marked; approximate times are hatched.
 """
 
 import math
-from datetime import timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django import template
+
+from disclosure.timemath import MAX_YEAR, MIN_YEAR, is_valid_timezone
 
 from .site_tags import METRIC_LABELS, duration_text
 
@@ -39,30 +41,130 @@ def _scale(t0, t1, x0=PLOT_X0, x1=PLOT_X1):
     return x
 
 
-def _day_ticks(t0, t1, tz, x):
-    days = max(1, (t1 - t0).days)
-    step = next(s for s in (1, 2, 3, 7, 14, 30, 61, 91, 182, 365, 730, 3650) if days / s <= 7)
-    start = _local(t0, tz).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    ticks, day = [], start
-    while day.astimezone(tz) <= t1:
-        if ((day.date() - start.date()).days % step) == 0:
-            label = day.strftime("%-d %b") if step < 300 else day.strftime("%Y")
-            ticks.append({"x": x(day), "label": label})
-        day = (day + timedelta(days=1)).replace(hour=0)
-    return ticks
+# Times the timeline can draw. timemath refuses reported years outside
+# MIN_YEAR..MAX_YEAR; this window is a decade wider, so that everything it
+# accepts (widened, in any offset) is drawn, while a row stored before that rule
+# (year 1, say) is left off the chart instead of overflowing datetime when the
+# axis is padded or converted to local time. With spans of at most ~8,000 years
+# the 2 % padding stays centuries away from datetime's limits.
+DRAWABLE = (datetime(MIN_YEAR - 10, 1, 1, tzinfo=UTC), datetime(MAX_YEAR + 10, 1, 1, tzinfo=UTC))
+MAX_TICKS = 7
+
+# Candidate tick steps, finest first: (unit, count, shortest length of one step in
+# seconds). Calendar units vary in length (a DST day is 23 hours, February 28
+# days), so a step is judged by its shortest length; _ticks still counts.
+_MINUTE, _HOUR, _DAY = 60, 3600, 86400
+_CLOCK_STEPS = [("second", n, n) for n in (1, 2, 5, 10, 15, 30)]
+_CLOCK_STEPS += [("minute", n, n * _MINUTE) for n in (1, 2, 5, 10, 15, 30)]
+_CLOCK_STEPS += [("hour", n, n * _HOUR) for n in (1, 2, 3, 6, 12)]
+_CALENDAR_STEPS = [("day", n, n * _DAY - _HOUR) for n in (1, 2, 3, 7, 14)]
+_CALENDAR_STEPS += [("month", n, n * 28 * _DAY) for n in (1, 2, 3, 6)]
 
 
-def _minute_ticks(t0, t1, tz, x):
-    minutes = (t1 - t0).total_seconds() / 60
-    step = next(s for s in (1, 2, 5, 10, 15, 30, 60, 120, 240, 360, 720) if minutes / s <= 7)
-    local0 = _local(t0, tz)
-    first = local0.replace(second=0, microsecond=0)
-    first += timedelta(minutes=(-first.minute) % step)
-    ticks, t = [], first
+def _year_steps():
+    """1, 2, 5, 10, 20, 50, ... years: never runs out, however long the span."""
+    scale = 1
+    while True:
+        for n in (1, 2, 5):
+            yield ("year", n * scale, n * scale * 365 * _DAY)
+        scale *= 10
+
+
+def _steps():
+    yield from _CLOCK_STEPS
+    yield from _CALENDAR_STEPS
+    yield from _year_steps()
+
+
+def _clock_ticks(t0, t1, tz, seconds):
+    """Instants every `seconds` (a divisor of a day), on round local clock times, from t0 to t1."""
+    local = _local(t0, tz)
+    seconds_of_day = local.hour * 3600 + local.minute * 60 + local.second
+    # Stepped in absolute time: wall-clock arithmetic would jump an hour at a DST change.
+    t = t0.astimezone(UTC).replace(microsecond=0) + timedelta(seconds=(-seconds_of_day) % seconds)
     while t <= t1:
-        ticks.append({"x": x(t), "label": t.strftime("%H:%M")})
-        t += timedelta(minutes=step)
-    return ticks
+        if t >= t0:
+            yield t
+        t += timedelta(seconds=seconds)
+
+
+def _calendar_ticks(t0, t1, tz, unit, count):
+    """Local midnights starting a day, month or year, every `count` of them, from t0 to t1."""
+    local = _local(t0, tz)
+    if unit == "day":
+        day = local.date()
+        if datetime.combine(day, time(), tz) < t0:
+            day += timedelta(days=1)
+        while True:
+            t = datetime.combine(day, time(), tz)
+            if t > t1:
+                return
+            yield t
+            if day > date.max - timedelta(days=count):
+                return
+            day += timedelta(days=count)
+    index = local.year * 12 + local.month - 1 if unit == "month" else local.year
+    index += (-index) % count
+    while True:
+        year, month = divmod(index, 12) if unit == "month" else (index, 0)
+        if not 1 <= year <= 9999:
+            return
+        t = datetime(year, month + 1, 1, tzinfo=tz)
+        if t > t1:
+            return
+        if t >= t0:
+            yield t
+        index += count
+
+
+def _label(t, tz, unit):
+    local = _local(t, tz)
+    if unit in ("second", "minute", "hour"):
+        if (local.hour, local.minute, local.second) == (0, 0, 0):
+            return f"{local.day} {local:%b}"  # a new day: say which
+        return f"{local:%H:%M:%S}" if unit == "second" else f"{local:%H:%M}"
+    if unit == "day":
+        return f"{local.day} {local:%b}"
+    if unit == "month":
+        return f"{local:%b} {local.year}"
+    return str(local.year)
+
+
+def _ticks(t0, t1, tz, x):
+    """At most MAX_TICKS labelled ticks between t0 and t1 on round local times, for any span.
+
+    The finest step that fits is used: seconds for a few seconds, hours for a
+    day, months for a year, and decades, centuries or millennia beyond.
+    """
+    # Ticks are only placed where a time can be drawn: nothing near datetime's limits.
+    t0, t1 = max(t0, DRAWABLE[0]), min(t1, DRAWABLE[1])
+    if t0 > t1:
+        return []
+    span = (t1 - t0).total_seconds()
+    for unit, count, shortest in _steps():
+        if span / shortest >= MAX_TICKS:
+            continue
+        if unit in ("second", "minute", "hour"):
+            instants = _clock_ticks(t0, t1, tz, shortest)
+        else:
+            instants = _calendar_ticks(t0, t1, tz, unit, count)
+        ticks = []
+        for t in instants:
+            ticks.append({"x": x(t), "label": _label(t, tz, unit)})
+            if len(ticks) > MAX_TICKS:
+                break
+        else:
+            return ticks
+    return []  # pragma: no cover - the year steps grow without end
+
+
+def _drawable(event):
+    return (
+        event.lo is not None
+        and event.hi is not None
+        and event.nominal is not None
+        and DRAWABLE[0] <= event.lo <= event.nominal <= event.hi <= DRAWABLE[1]
+    )
 
 
 def _band(event, x, number, clip=None):
@@ -118,15 +220,17 @@ def _find_cluster(events, span_seconds):
 @register.inclusion_tag("disclosure/_timeline_svg.html")
 def incident_timeline(incident, events, notice=None):
     """The whole exposure on one track, plus a zoomed inset where precise events crowd together."""
-    events = [e for e in events if e.lo and e.hi]
+    # Numbered as the list of events below the chart is, whichever of them can be drawn.
+    numbered = [(n, e) for n, e in enumerate(events, start=1) if _drawable(e)]
+    undrawn = sum(1 for e in events if e.lo is not None and not _drawable(e))
+    events = [e for _n, e in numbered]
     if not events:
         return {"timeline": None}
-    tz = ZoneInfo(incident.timezone or "UTC")
+    tz = ZoneInfo(incident.timezone) if is_valid_timezone(incident.timezone) else UTC
     t0, t1 = min(e.lo for e in events), max(e.hi for e in events)
     pad = max((t1 - t0) * 0.02, timedelta(hours=1))
     t0, t1 = t0 - pad, t1 + pad
     x = _scale(t0, t1)
-    numbered = list(enumerate(events, start=1))
     main_top = AXIS_H
     rows = []
     for i, (n, e) in enumerate(numbered):
@@ -138,10 +242,11 @@ def incident_timeline(incident, events, notice=None):
         "x0": PLOT_X0,
         "x1": PLOT_X1,
         "row_h": ROW_H,
-        "main": {"rows": rows, "ticks": _day_ticks(t0, t1, tz, x), "top": main_top, "bottom": main_h},
+        "main": {"rows": rows, "ticks": _ticks(t0, t1, tz, x), "top": main_top, "bottom": main_h},
         "inset": None,
         "tz": incident.timezone,
         "span": duration_text((t1 - t0 - 2 * pad).total_seconds()),
+        "undrawn": undrawn,
     }
     cluster = _find_cluster(events, (t1 - t0).total_seconds())
     height = main_h
@@ -154,7 +259,8 @@ def incident_timeline(incident, events, notice=None):
             if e.hi > c0 and e.lo < c1:
                 inset_rows.append({**_band(e, xi, n, clip=(c0, c1)), "y": inset_top + len(inset_rows) * ROW_H})
         inset_bottom = inset_top + len(inset_rows) * ROW_H + 6
-        local0 = _local(c0, tz)
+        local0, local1 = _local(c0, tz), _local(c1, tz)
+        until = f"{local1:%H:%M}" if local1.date() == local0.date() else f"{local1.day} {local1:%B %Y, %H:%M}"
         brace = None
         if notice and notice.start_event_id and notice.end_event_id:
             by_id = {e.pk: e for e in events}
@@ -169,7 +275,7 @@ def incident_timeline(incident, events, notice=None):
                 inset_bottom += 30
         timeline["inset"] = {
             "rows": inset_rows,
-            "ticks": _minute_ticks(c0, c1, tz, xi),
+            "ticks": _ticks(c0, c1, tz, xi),
             "top": inset_top,
             "bottom": inset_bottom,
             "zoom_x0": x(c0),
@@ -177,8 +283,7 @@ def incident_timeline(incident, events, notice=None):
             "mark_x": x(c0) - 2,
             "mark_w": max(x(c1) - x(c0), 3) + 4,
             "mark_h": main_h - main_top + 4,
-            "title": f"Zoomed in: {local0.strftime('%-d %B %Y')}, {local0.strftime('%H:%M')} to "
-            f"{_local(c1, tz).strftime('%H:%M')} ({incident.timezone})",
+            "title": f"Zoomed in: {local0.day} {local0:%B %Y, %H:%M} to {until} ({incident.timezone})",
             "brace": brace,
         }
         height = inset_bottom

@@ -811,12 +811,51 @@ def test_non_string_at_raises_time_error():
         parse_at(20191204)  # type: ignore[arg-type]
 
 
-def test_calendar_limits_raise_time_error():
-    with pytest.raises(TimeError):
-        interval("9999", "year", timezone="UTC")
-    with pytest.raises(TimeError):
-        interval("0001", "year", approximate=True, timezone="UTC")
-    assert interval("0001", "year", timezone="UTC").lo == datetime(1, 1, 1, tzinfo=UTC)
+@pytest.mark.parametrize(
+    ("at", "precision", "tz"),
+    [
+        ("0001", "year", "UTC"),
+        ("0001-01-01", "day", "UTC"),
+        ("0001-01-01", "year", "Asia/Tokyo"),
+        ("0001-01-01T00:00Z", "minute", None),
+        ("0999-12-31T23:59:59+14:00", "second", None),
+        ("9001-01-01", "day", "UTC"),
+        ("9999", "year", "UTC"),
+        ("9999-12-31T23:59-12:00", "minute", None),
+    ],
+)
+def test_years_outside_the_supported_range_are_refused_in_plain_words(at, precision, tz):
+    year = int(at[:4])
+    for approximate in (False, True):
+        with pytest.raises(TimeError) as excinfo:
+            interval(at, precision, approximate, tz)
+        assert str(excinfo.value) == (
+            f"{at!r} is in the year {year}, outside the years the tracker can record (1000 to 9000); check the year"
+        )
+    with pytest.raises(TimeError, match="outside the years the tracker can record"):
+        validate(at, precision, tz)
+
+
+def test_supported_year_range_constants():
+    assert (timemath.MIN_YEAR, timemath.MAX_YEAR) == (1000, 9000)
+
+
+ZONES_AT_THE_EDGES = ["UTC", "Pacific/Kiritimati", "Etc/GMT-14", "Etc/GMT+12", "Asia/Manila", "America/Sitka"]
+
+
+@pytest.mark.parametrize("tz", ZONES_AT_THE_EDGES)
+@pytest.mark.parametrize("precision", PRECISIONS)
+@pytest.mark.parametrize("approximate", [False, True])
+def test_the_first_and_last_supported_instants_have_intervals(tz, precision, approximate):
+    """The edges of the range, in the zones furthest from UTC, widened or not, never overflow."""
+    first = interval("1000-01-01T00:00:00", precision, approximate, tz)
+    last = interval("9000-12-31T23:59:59", precision, approximate, tz)
+    assert first.lo.year >= 998 and last.hi.year <= 9002
+    with_offsets = [
+        interval("1000-01-01T00:00+18:00", "minute", approximate),
+        interval("9000-12-31T23:59-18:00", "minute", approximate),
+    ]
+    assert with_offsets[0].lo.year == 999 and with_offsets[1].hi.year == 9001
 
 
 def test_validate_accepts_good_input():
