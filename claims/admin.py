@@ -1,17 +1,17 @@
 from django.contrib import admin
 
-from disclosure.admin import IncidentChangeMixin
+from disclosure.admin import ServiceAdmin, ServiceInline
 
 from .models import Claim, ClaimCitation, Response, ResponseCitation
 
 
-class ClaimCitationInline(admin.TabularInline):
+class ClaimCitationInline(ServiceInline, admin.TabularInline):
     model = ClaimCitation
     extra = 0
     autocomplete_fields = ["source"]
 
 
-class ResponseInline(admin.StackedInline):
+class ResponseInline(ServiceInline, admin.StackedInline):
     model = Response
     extra = 0
     autocomplete_fields = ["responder"]
@@ -20,7 +20,7 @@ class ResponseInline(admin.StackedInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(IncidentChangeMixin, admin.ModelAdmin):
+class ClaimAdmin(ServiceAdmin):
     list_display = ["__str__", "incident", "claimant", "category", "status"]
     list_filter = ["category", "status"]
     search_fields = ["statement", "key", "incident__title"]
@@ -30,20 +30,17 @@ class ClaimAdmin(IncidentChangeMixin, admin.ModelAdmin):
     inlines = [ClaimCitationInline, ResponseInline]
 
 
-class ResponseCitationInline(admin.TabularInline):
+class ResponseCitationInline(ServiceInline, admin.TabularInline):
     model = ResponseCitation
     extra = 0
     autocomplete_fields = ["source"]
 
 
 @admin.register(Response)
-class ResponseAdmin(IncidentChangeMixin, admin.ModelAdmin):
+class ResponseAdmin(ServiceAdmin):
     list_display = ["__str__", "claim", "stance", "at", "status"]
     list_filter = ["stance", "status"]
     list_select_related = ["claim", "responder"]
     autocomplete_fields = ["claim", "responder"]
     readonly_fields = ["lo", "hi", "nominal"]
     inlines = [ResponseCitationInline]
-
-    def incident_id_of(self, obj):
-        return obj.claim.incident_id

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from disclosure.models import CitationBase, Incident, Organization, PublicationStatus, RecordedTime, slug_validator
 
@@ -44,6 +45,7 @@ class Claim(RecordedTime):
     position = models.PositiveIntegerField(default=0)
 
     objects = ClaimQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["incident", "position", "id"]
@@ -80,6 +82,7 @@ class Response(RecordedTime):
     position = models.PositiveIntegerField(default=0, help_text="Order of the response in the claim's history.")
 
     objects = ResponseQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["claim", "position", "id"]
@@ -103,6 +106,8 @@ class ClaimCitation(CitationBase):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey("disclosure.Source", on_delete=models.PROTECT, related_name="claim_citations")
 
+    history = HistoricalRecords()
+
     class Meta(CitationBase.Meta):
         pass
 
@@ -110,6 +115,8 @@ class ClaimCitation(CitationBase):
 class ResponseCitation(CitationBase):
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey("disclosure.Source", on_delete=models.PROTECT, related_name="response_citations")
+
+    history = HistoricalRecords()
 
     class Meta(CitationBase.Meta):
         pass

@@ -1,14 +1,19 @@
 """Django admin for the core domain.
 
-Saving through the admin runs the same validation as the services and enqueues
-the metrics recomputation for the incident that changed; publishing needs the
-`publish_incident` permission, as everywhere else.
+Every save and delete, inlines included, goes through `services.record_save` and
+`services.record_delete`, so the admin is held to the role table (roles.py,
+docs/roles.md) exactly as the API and bundle imports are. Fields a role may not
+change (status, embargo) are read-only for it, and a record the public can see
+opens read-only for a contributor, so a refused save is rare; when the services
+still refuse one, the whole form is rolled back and the reason is shown.
 """
 
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import roles, services
 from .models import (
     Correction,
     CorrectionCitation,
@@ -23,28 +28,114 @@ from .models import (
 )
 
 
-class IncidentChangeMixin:
-    """Enqueue a metrics recomputation whenever an admin change touches an incident."""
+def _incident_id(obj):
+    name = obj._meta.model_name
+    if name == "incident":
+        return obj.pk
+    if name == "response":
+        return obj.claim.incident_id
+    return getattr(obj, "incident_id", None)
 
-    def incident_id_of(self, obj):
-        return obj.incident_id
+
+class ServiceAdmin(SimpleHistoryAdmin):
+    """A ModelAdmin whose writes are the services' (its history page is read-only: no revert)."""
+
+    # Only roles that may publish see these as inputs.
+    publisher_fields = ("status",)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(roles.PUBLISH):
+            model_fields = {f.name for f in self.model._meta.fields}
+            fields += [f for f in self.publisher_fields if f in model_fields and f not in fields]
+        if obj is not None and not roles.may_edit(request.user, obj):
+            # What the public can see is an editor's; the private notes stay the newsroom's.
+            editable = [f.name for f in self.model._meta.fields if f.editable and not f.primary_key]
+            fields += [f for f in editable if f not in fields and f not in roles.PRIVATE_FIELDS]
+        return fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # A slug is made from the title when a record is added; afterwards it is an address to keep.
+        return super().get_prepopulated_fields(request, obj) if obj is None else {}
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        try:
+            roles.authorize_delete(request.user, record=obj)
+        except PermissionDenied:
+            return False
+        return True
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        # Runs inside the admin's transaction: a published record saved before its
+        # inline citations is checked once the inlines are saved too.
+        with services.deferred_checks():
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as exc:
+            # The transaction was rolled back: nothing of the form was saved.
+            for message in exc.messages:
+                self.message_user(request, f"Nothing was saved: {message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        services.incident_metrics_enqueue(incident_id=self.incident_id_of(obj))
+        services.record_save(instance=obj, by=request.user)
+        self._enqueue(obj)
 
     def delete_model(self, request, obj):
-        incident_id = self.incident_id_of(obj)
-        super().delete_model(request, obj)
-        services.incident_metrics_enqueue(incident_id=incident_id)
+        incident_id = _incident_id(obj) if obj._meta.model_name != "incident" else None
+        services.record_delete(instance=obj, by=request.user)
+        if incident_id:
+            services.incident_metrics_enqueue(incident_id=incident_id)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
     def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        services.incident_metrics_enqueue(incident_id=self.incident_id_of(form.instance))
+        formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.record_delete(instance=obj, by=request.user)
+        for obj in [*formset.new_objects, *(o for o, _ in formset.changed_objects)]:
+            services.record_save(instance=obj, by=request.user)
+        self._enqueue(form.instance)
+
+    def _enqueue(self, obj):
+        incident_id = _incident_id(obj)
+        if incident_id:
+            services.incident_metrics_enqueue(incident_id=incident_id)
+
+
+class ServiceInline:
+    """An inline whose rows may be added, changed or removed only where the parent record may be edited."""
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm(roles.PUBLISH) and "status" in (self.fields or ()):
+            fields.append("status")
+        return fields
+
+    def _parent_editable(self, request, obj):
+        return obj is None or roles.may_edit(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._parent_editable(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._parent_editable(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._parent_editable(request, obj)
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ServiceAdmin):
     list_display = ["name", "slug", "kind", "country"]
     list_filter = ["kind"]
     search_fields = ["name", "slug"]
@@ -52,7 +143,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(ServiceAdmin):
     list_display = ["title", "outlet", "kind", "language", "at"]
     list_filter = ["kind", "language"]
     search_fields = ["title", "key", "author"]
@@ -62,37 +153,37 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataClass)
-class DataClassAdmin(admin.ModelAdmin):
+class DataClassAdmin(ServiceAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name", "slug"]
 
 
-class ParticipantInline(admin.TabularInline):
+class ParticipantInline(ServiceInline, admin.TabularInline):
     model = Participant
     extra = 0
     autocomplete_fields = ["organization"]
 
 
-class ExposedDataInline(admin.TabularInline):
+class ExposedDataInline(ServiceInline, admin.TabularInline):
     model = ExposedData
     extra = 0
     autocomplete_fields = ["data_class"]
 
 
-class EventInline(admin.TabularInline):
+class EventInline(ServiceInline, admin.TabularInline):
     model = Event
     extra = 0
     fields = ["key", "kind", "at", "precision", "approximate", "timezone", "status", "description"]
     show_change_link = True
 
 
-class CorrectionInline(admin.TabularInline):
+class CorrectionInline(ServiceInline, admin.TabularInline):
     model = Correction
     extra = 0
 
 
 @admin.register(Incident)
-class IncidentAdmin(IncidentChangeMixin, admin.ModelAdmin):
+class IncidentAdmin(ServiceAdmin):
     list_display = ["title", "vendor", "status", "embargo_until", "affected_count", "updated_at"]
     list_filter = ["status"]
     search_fields = ["title", "slug", "summary", "vendor__name"]
@@ -100,25 +191,23 @@ class IncidentAdmin(IncidentChangeMixin, admin.ModelAdmin):
     autocomplete_fields = ["vendor"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [ParticipantInline, ExposedDataInline, EventInline, CorrectionInline]
+    # A contributor moves a draft to review and back; the other statuses are an editor's.
+    publisher_fields = ("embargo_until", "retraction_notice")
 
-    def incident_id_of(self, obj):
-        return obj.pk
-
-    def save_model(self, request, obj, form, change):
-        needed = services.STATUS_PERMISSIONS.get(obj.status)
-        if "status" in form.changed_data and needed and not request.user.has_perm(needed):
-            raise PermissionDenied("You may not publish or retract incidents.")
-        super().save_model(request, obj, form, change)
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "status" and not request.user.has_perm(roles.PUBLISH):
+            kwargs["choices"] = [(s.value, s.label) for s in (Incident.Status.DRAFT, Incident.Status.REVIEW)]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
-class EventCitationInline(admin.TabularInline):
+class EventCitationInline(ServiceInline, admin.TabularInline):
     model = EventCitation
     extra = 0
     autocomplete_fields = ["source"]
 
 
 @admin.register(Event)
-class EventAdmin(IncidentChangeMixin, admin.ModelAdmin):
+class EventAdmin(ServiceAdmin):
     list_display = ["__str__", "incident", "kind", "at", "precision", "approximate", "status"]
     list_filter = ["kind", "status", "precision"]
     search_fields = ["key", "description", "incident__title"]
@@ -128,14 +217,14 @@ class EventAdmin(IncidentChangeMixin, admin.ModelAdmin):
     inlines = [EventCitationInline]
 
 
-class CorrectionCitationInline(admin.TabularInline):
+class CorrectionCitationInline(ServiceInline, admin.TabularInline):
     model = CorrectionCitation
     extra = 0
     autocomplete_fields = ["source"]
 
 
 @admin.register(Correction)
-class CorrectionAdmin(admin.ModelAdmin):
+class CorrectionAdmin(ServiceAdmin):
     list_display = ["incident", "date", "text"]
     list_select_related = ["incident"]
     inlines = [CorrectionCitationInline]

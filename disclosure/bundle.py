@@ -1,29 +1,60 @@
 """Import and export of the incident bundle format (shared/spec/bundle-v1.md).
 
 Import validates the whole document first (JSON Schema, then references,
-vocabulary and times), and only then writes, in one transaction: a bundle with
-any error writes nothing, and every error names the JSON path of the value at
-fault. Records are matched by slug or key and updated in place; a record whose
-content is unchanged is not saved again, so a second import changes nothing.
+vocabulary and times), and only then writes, in one transaction, every record
+through `services.record_save` / `record_delete` (so the role table holds): a
+bundle with any error or any refused write writes nothing, and every error names
+the JSON path of the value at fault.
 
-Export writes the same shape. The full export is a backup and includes private
-material; the public export reads only through the `public()` selectors and
-never includes private notes. Export, import into an empty database and export
-again gives the same document.
+An import **merges** by default: it creates and updates what the bundle holds
+and deletes nothing. A record the bundle does not mention is kept, and so is a
+field the bundle omits (a public bundle has no private notes and no response
+statuses, so importing one never blanks them). Records are matched as follows:
+
+| record | matched by |
+|---|---|
+| data class, norm, organisation, incident | slug |
+| source | key |
+| event, claim | key, within the incident |
+| participant | (organisation, role), within the incident |
+| exposed data | data class, within the incident |
+| citation | (source, quote, locator), within the cited record; a changed quote or locator is another citation |
+| response | position within the claim: among all its responses when every response of the claim in the bundle gives its `status` (as full exports do), else among its published responses only (a public export lists no drafts and gives no statuses) |
+| correction | position within the incident |
+
+The bundle's order becomes the stored order; records the bundle does not list
+stay after the record they followed. A record whose content is unchanged is not
+saved again, so a second import changes nothing.
+
+`mode="replace"` (admins only) makes each incident in the bundle exactly what
+the bundle says: omitted fields take their defaults and the incident's parts the
+bundle does not list are deleted, each deletion reported. It never deletes an
+incident, organisation, source, data class or norm.
+
+Export writes the same shape. The full export is a backup of the content and
+includes private material and the reference data (data classes, norms); the
+public export reads only through the `public()` selectors, never includes private
+notes, and carries neither data classes nor norms (incidents name data classes by
+slug; the vocabulary is public at /api/v1/data-classes/). Export, import into an
+empty database and export again gives the same document, byte for byte.
 """
 
+import contextlib
 import json
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator
 
 from claims.models import Claim, ClaimCitation, Response, ResponseCitation
 
-from . import services, timemath, timetext
+from . import roles, services, timemath, timetext
 from .models import (
     Correction,
     CorrectionCitation,
@@ -32,6 +63,7 @@ from .models import (
     EventCitation,
     ExposedData,
     Incident,
+    Norm,
     Organization,
     Participant,
     Source,
@@ -103,7 +135,8 @@ def _semantic_problems(document):
     known_orgs = org_slugs | set(Organization.objects.values_list("slug", flat=True))
     source_keys = {s["key"] for s in document["sources"]}
     known_sources = source_keys | set(Source.objects.values_list("key", flat=True))
-    data_classes = set(DataClass.objects.values_list("slug", flat=True))
+    data_classes = {d["slug"] for d in document.get("data_classes", [])}
+    data_classes |= set(DataClass.objects.values_list("slug", flat=True))
 
     def unique(items, field, path):
         seen = set()
@@ -125,6 +158,8 @@ def _semantic_problems(document):
         if published and not items:
             add(BundleProblem(path, "a published record must cite at least one source."))
 
+    unique(document.get("data_classes", []), "slug", "data_classes")
+    unique(document.get("norms", []), "slug", "norms")
     unique(document["organizations"], "slug", "organizations")
     unique(document["sources"], "key", "sources")
     unique(document["incidents"], "slug", "incidents")
@@ -212,6 +247,31 @@ def validate(document):
 
 # --- import ----------------------------------------------------------------
 
+MODES = ("merge", "replace")
+TIME_FIELDS = ("at", "precision", "approximate", "timezone")
+# Keys a bundle may leave out, by kind of record: a merge leaves those fields as stored.
+OPTIONAL = {
+    "data_class": ("description",),
+    "norm": ("metric", "notes", "position"),
+    "organization": ("url", "country", "description"),
+    "source": ("outlet", "url", "author", "language", "published"),
+    "incident": (
+        "summary",
+        "embargo_until",
+        "affected_count",
+        "affected_count_approximate",
+        "exposed_system",
+        "private_notes",
+        "retraction_notice",
+    ),
+    "exposed_data": ("affected_count", "affected_count_approximate"),
+    "event": ("actor", "target", "channel", "description", "private_notes"),
+    "claim": ("asserted", "private_notes"),
+    "response": ("statement", "status"),
+}
+# Optional recorded times: one object in the bundle, four fields in the database.
+OPTIONAL_TIMES = ("published", "asserted")
+
 
 def _time_fields(time):
     if not time:
@@ -224,30 +284,182 @@ def _time_fields(time):
     }
 
 
-class _Writer:
-    """Writes a validated document. Saves a record only when its content changed."""
+def _date(value):
+    # A calendar-invalid date passes the schema's pattern; full_clean then reports it where it is.
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return value
 
-    def __init__(self):
+
+def _stated(item, fields, kind):
+    """`fields` less those whose key the bundle item leaves out."""
+    out = dict(fields)
+    for key in OPTIONAL.get(kind, ()):
+        if key not in item:
+            for name in TIME_FIELDS if key in OPTIONAL_TIMES else (key,):
+                out.pop(name, None)
+    return out
+
+
+def _same(instance, name, value):
+    field = instance._meta.get_field(name)
+    if field.is_relation:
+        # Compare ids: reading the related object would cost a query per field.
+        return getattr(instance, field.attname) == (value.pk if value is not None else None)
+    return getattr(instance, name) == value
+
+
+def _validation_problems(exc, path, time_key=None):
+    if not hasattr(exc, "error_dict"):
+        return [BundleProblem(path, message) for message in exc.messages]
+    problems = []
+    for field, messages in exc.message_dict.items():
+        if field == NON_FIELD_ERRORS:
+            where = path
+        elif field in TIME_FIELDS and time_key:
+            where = f"{path}.{time_key}.{field}"
+        else:
+            where = f"{path}.{field}"
+        problems.extend(BundleProblem(where, message) for message in messages)
+    return problems
+
+
+def _match_by(stored, items, record_identity, item_identity):
+    """Pair each item with the first unpaired stored record of the same identity (None: a new record)."""
+    pool = {}
+    for record in stored:
+        pool.setdefault(record_identity(record), []).append(record)
+    return [(pool.get(item_identity(item)) or [None]).pop(0) for item in items]
+
+
+def _match_by_position(candidates, items):
+    return [candidates[i] if i < len(candidates) else None for i in range(len(items))]
+
+
+def _order(stored, wanted):
+    """Positions that give `wanted` (a list's records in the bundle's order; new ones unsaved) that order.
+
+    Returns the position to set on each of `wanted` (None: leave it as it is) and
+    the (record, position) moves of the stored records the bundle does not list.
+    When the bundle lists the records it shares with the database in their stored
+    order, and its new ones after them, nothing stored moves and the new records
+    go last. Otherwise the list is numbered again, each record the bundle does not
+    list staying right after the record it followed.
+    """
+    listed = {r.pk for r in wanted if r.pk is not None}
+    known = [r for r in wanted if r.pk is not None]
+    in_order = [r.pk for r in known] == [r.pk for r in stored if r.pk in listed]
+    if in_order and all(r.pk is not None for r in wanted[: len(known)]):
+        start = max((r.position for r in stored), default=-1) + 1
+        fresh = iter(range(start, start + len(wanted)))
+        return [None if r.pk is not None else next(fresh) for r in wanted], []
+    following, anchor = {}, None
+    for record in stored:
+        if record.pk in listed:
+            anchor = record.pk
+        else:
+            following.setdefault(anchor, []).append(record)
+    order = [(r, None) for r in following.get(None, [])]
+    for j, record in enumerate(wanted):
+        order.append((record, j))
+        if record.pk is not None:
+            order.extend((r, None) for r in following.get(record.pk, []))
+    positions, moves = [None] * len(wanted), []
+    for i, (record, j) in enumerate(order):
+        if j is not None:
+            positions[j] = i
+        elif record.position != i:
+            moves.append((record, i))
+    return positions, moves
+
+
+class _Writer:
+    """Writes a validated document, counting what it created, changed, found unchanged and deleted."""
+
+    def __init__(self, by, mode):
+        self.by = by
+        self.replace = mode == "replace"
         self.orgs = {}
         self.sources = {}
-        self.data_classes = {dc.slug: dc for dc in DataClass.objects.all()}
+        self.data_classes = {}
         self.changed_incidents = set()
-        self.created = 0
-        self.updated = 0
+        self.created = self.updated = self.unchanged = 0
+        self.deletions = []
 
-    def save(self, instance, fields, incident_id=None):
-        is_new = instance.pk is None
-        changed = is_new or any(getattr(instance, k) != v for k, v in fields.items())
-        if not changed:
-            return instance
-        services._assign(instance, fields)
-        if is_new:
+    @contextlib.contextmanager
+    def located(self, path, time_key=None):
+        """A refusal or a model validation error of the write inside names the bundle record at fault."""
+        try:
+            yield
+        except PermissionDenied as exc:
+            raise PermissionDenied(f"{path}: {exc}") from exc
+        except ValidationError as exc:
+            raise BundleError(_validation_problems(exc, path, time_key)) from exc
+
+    def save(self, instance, fields, path, incident_id=None, time_key=None):
+        """Create `instance`, or change it to `fields`; only a real change is written. True if written."""
+        if instance.pk is not None and all(_same(instance, k, v) for k, v in fields.items()):
+            self.unchanged += 1
+            return False
+        with self.located(path, time_key):
+            saved = services.record_save(instance=instance, fields=fields, by=self.by)
+        if saved.created:
             self.created += 1
-        else:
+        elif saved.changed:
             self.updated += 1
+        else:
+            self.unchanged += 1
+            return False
         if incident_id is not None:
             self.changed_incidents.add(incident_id)
+        return True
+
+    def delete(self, record, path, incident, kind, key):
+        with self.located(f"{path} ({kind} '{key}')"):
+            services.record_delete(instance=record, by=self.by)
+        self.deletions.append({"kind": kind, "incident": incident.slug, "key": key})
+        self.changed_incidents.add(incident.pk)
+
+    def upsert(self, model, lookup, fields, item, kind, path, time_key=None):
+        """A top-level record (matched by slug or key), created or brought up to date."""
+        instance = model.objects.filter(**lookup).first()
+        if instance is not None and not self.replace:
+            fields = _stated(item, fields, kind)
+        instance = instance or model()
+        self.save(instance, fields, path, time_key=time_key)
         return instance
+
+    def children(self, *, incident, path, stored, items, pairs, make, fields_of, kind, key_of, time_key=None):
+        """Write one list of an incident's parts: match, update or create, order; in replace mode delete the rest.
+
+        `stored` is the list as stored, `pairs(stored, items)` the stored record
+        (or None) matching each item, and `key_of(record, i)` names a record in the
+        deletion report (`i`: its place in `stored`). Returns (record, item, path)
+        for every item, in the bundle's order.
+        """
+        stored = list(stored)
+        matched = pairs(stored, items)
+        if self.replace:
+            kept = {r.pk for r in matched if r is not None}
+            for i, record in enumerate(stored):
+                if record.pk not in kept:
+                    self.delete(record, path, incident, kind, key_of(record, i))
+            stored = [r for r in stored if r.pk in kept]
+        records = [record or make() for record in matched]
+        positions, moves = _order(stored, records)
+        written = []
+        for i, (record, item, position) in enumerate(zip(records, items, positions, strict=True)):
+            fields = fields_of(item)
+            if record.pk is not None and not self.replace:
+                fields = _stated(item, fields, kind)
+            if position is not None:
+                fields["position"] = position
+            self.save(record, fields, f"{path}[{i}]", incident.pk, time_key)
+            written.append((record, item, f"{path}[{i}]"))
+        for record, position in moves:
+            self.save(record, {"position": position}, path, incident.pk)
+        return written
 
     def org(self, slug):
         if slug is None:
@@ -261,51 +473,65 @@ class _Writer:
             self.sources[key] = Source.objects.get(key=key)
         return self.sources[key]
 
-    def sync_list(self, existing, items, make, fields_of, incident_id):
-        """Match ordered children by position: update in place, create the new, delete the extra."""
-        existing = list(existing)
-        kept = []
-        for i, item in enumerate(items):
-            instance = existing[i] if i < len(existing) else make()
-            self.save(instance, fields_of(item, i), incident_id)
-            kept.append(instance)
-        for extra in existing[len(items) :]:
-            extra.delete()
-            self.changed_incidents.add(incident_id)
-        return kept
-
-    def citations(self, record, model, field, items, incident_id):
-        self.sync_list(
-            record.citations.order_by("position", "id"),
-            items,
-            lambda: model(**{field: record}),
-            lambda c, i: {
+    def citations(self, incident, record, path, owner, items):
+        model, field = record.citations.model, record._meta.model_name
+        self.children(
+            incident=incident,
+            path=f"{path}.citations",
+            stored=record.citations.order_by("position", "id"),
+            items=items,
+            pairs=lambda stored, items: _match_by(
+                stored,
+                items,
+                lambda c: (c.source_id, c.quote, c.locator),
+                lambda c: (self.source(c["source"]).pk, c.get("quote", ""), c.get("locator", "")),
+            ),
+            make=lambda: model(**{field: record}),
+            fields_of=lambda c: {
                 "source": self.source(c["source"]),
                 "quote": c.get("quote", ""),
                 "locator": c.get("locator", ""),
-                "position": i,
             },
-            incident_id,
+            kind="citation",
+            key_of=lambda c, i: f"{owner}/citations/{c.source.key}",
         )
 
-    def keyed(self, queryset, items, make, fields_of, incident_id):
-        """Match children by key: update in place, create the new, delete those the bundle no longer has."""
-        existing = {obj.key: obj for obj in queryset}
-        result = []
-        for i, item in enumerate(items):
-            instance = existing.pop(item["key"], None) or make()
-            self.save(instance, fields_of(item, i), incident_id)
-            result.append((instance, item))
-        for stale in existing.values():
-            stale.delete()
-            self.changed_incidents.add(incident_id)
-        return result
-
     def write(self, document):
-        for o in document["organizations"]:
-            instance = Organization.objects.filter(slug=o["slug"]).first() or Organization()
-            self.orgs[o["slug"]] = self.save(
-                instance,
+        for i, d in enumerate(document.get("data_classes", [])):
+            self.upsert(
+                DataClass,
+                {"slug": d["slug"]},
+                {"slug": d["slug"], "name": d["name"], "description": d.get("description", "")},
+                d,
+                "data_class",
+                f"data_classes[{i}]",
+            )
+        self.data_classes = {dc.slug: dc for dc in DataClass.objects.all()}
+        next_norm = (Norm.objects.aggregate(m=Max("position"))["m"] or 0) + 1
+        for i, n in enumerate(document.get("norms", [])):
+            stored_position = Norm.objects.filter(slug=n["slug"]).values_list("position", flat=True).first()
+            self.upsert(
+                Norm,
+                {"slug": n["slug"]},
+                {
+                    "slug": n["slug"],
+                    "name": n["name"],
+                    "metric": n.get("metric", ""),
+                    "window_seconds": n["window_seconds"],
+                    "window_text": n["window_text"],
+                    "source_title": n["source_title"],
+                    "source_url": n["source_url"],
+                    "notes": n.get("notes", ""),
+                    "position": n.get("position", next_norm + i if stored_position is None else stored_position),
+                },
+                n,
+                "norm",
+                f"norms[{i}]",
+            )
+        for i, o in enumerate(document["organizations"]):
+            self.orgs[o["slug"]] = self.upsert(
+                Organization,
+                {"slug": o["slug"]},
                 {
                     "slug": o["slug"],
                     "name": o["name"],
@@ -314,11 +540,14 @@ class _Writer:
                     "country": o.get("country", ""),
                     "description": o.get("description", ""),
                 },
+                o,
+                "organization",
+                f"organizations[{i}]",
             )
-        for s in document["sources"]:
-            instance = Source.objects.filter(key=s["key"]).first() or Source()
-            self.sources[s["key"]] = self.save(
-                instance,
+        for i, s in enumerate(document["sources"]):
+            self.sources[s["key"]] = self.upsert(
+                Source,
+                {"key": s["key"]},
                 {
                     "key": s["key"],
                     "title": s["title"],
@@ -329,15 +558,20 @@ class _Writer:
                     "kind": s["kind"],
                     **_time_fields(s.get("published")),
                 },
+                s,
+                "source",
+                f"sources[{i}]",
+                time_key="published",
             )
-        for data in document["incidents"]:
-            self.incident(data)
+        for i, data in enumerate(document["incidents"]):
+            self.incident(data, f"incidents[{i}]")
 
-    def incident(self, data):
-        instance = Incident.objects.filter(slug=data["slug"]).first() or Incident()
+    def incident(self, data, path):
         embargo = data.get("embargo_until")
-        incident = self.save(
-            instance,
+        written_before = self.created + self.updated
+        incident = self.upsert(
+            Incident,
+            {"slug": data["slug"]},
             {
                 "slug": data["slug"],
                 "title": data["title"],
@@ -352,32 +586,53 @@ class _Writer:
                 "private_notes": data.get("private_notes", ""),
                 "retraction_notice": data.get("retraction_notice", ""),
             },
+            data,
+            "incident",
+            path,
         )
-        iid = incident.pk
-        self.sync_list(
-            incident.participants.order_by("position", "id"),
-            data.get("participants", []),
-            lambda: Participant(incident=incident),
-            lambda p, i: {"organization": self.org(p["organization"]), "role": p["role"], "position": i},
-            iid,
+        if self.created + self.updated > written_before:
+            self.changed_incidents.add(incident.pk)
+        self.children(
+            incident=incident,
+            path=f"{path}.participants",
+            stored=incident.participants.order_by("position", "id"),
+            items=data.get("participants", []),
+            pairs=lambda stored, items: _match_by(
+                stored,
+                items,
+                lambda p: (p.organization_id, p.role),
+                lambda p: (self.org(p["organization"]).pk, p["role"]),
+            ),
+            make=lambda: Participant(incident=incident),
+            fields_of=lambda p: {"organization": self.org(p["organization"]), "role": p["role"]},
+            kind="participant",
+            key_of=lambda p, i: f"{p.organization.slug}/{p.role}",
         )
-        self.sync_list(
-            incident.data_exposed.order_by("position", "id"),
-            data.get("data_exposed", []),
-            lambda: ExposedData(incident=incident),
-            lambda d, i: {
+        self.children(
+            incident=incident,
+            path=f"{path}.data_exposed",
+            stored=incident.data_exposed.order_by("position", "id"),
+            items=data.get("data_exposed", []),
+            pairs=lambda stored, items: _match_by(
+                stored, items, lambda d: d.data_class_id, lambda d: self.data_classes[d["data_class"]].pk
+            ),
+            make=lambda: ExposedData(incident=incident),
+            fields_of=lambda d: {
                 "data_class": self.data_classes[d["data_class"]],
                 "affected_count": d.get("affected_count"),
                 "affected_count_approximate": d.get("affected_count_approximate", False),
-                "position": i,
             },
-            iid,
+            kind="exposed_data",
+            key_of=lambda d, i: d.data_class.slug,
         )
-        events = self.keyed(
-            incident.events.all(),
-            data.get("events", []),
-            lambda: Event(incident=incident),
-            lambda e, i: {
+        events = self.children(
+            incident=incident,
+            path=f"{path}.events",
+            stored=incident.events.order_by("position", "id"),
+            items=data.get("events", []),
+            pairs=lambda stored, items: _match_by(stored, items, lambda e: e.key, lambda e: e["key"]),
+            make=lambda: Event(incident=incident),
+            fields_of=lambda e: {
                 "key": e["key"],
                 "kind": e["kind"],
                 **_time_fields(e["time"]),
@@ -387,17 +642,21 @@ class _Writer:
                 "description": e.get("description", ""),
                 "status": e["status"],
                 "private_notes": e.get("private_notes", ""),
-                "position": i,
             },
-            iid,
+            kind="event",
+            key_of=lambda e, i: e.key,
+            time_key="time",
         )
-        for event, item in events:
-            self.citations(event, EventCitation, "event", item.get("citations", []), iid)
-        claims = self.keyed(
-            incident.claims.all(),
-            data.get("claims", []),
-            lambda: Claim(incident=incident),
-            lambda c, i: {
+        for event, item, epath in events:
+            self.citations(incident, event, epath, event.key, item.get("citations", []))
+        claims = self.children(
+            incident=incident,
+            path=f"{path}.claims",
+            stored=incident.claims.order_by("position", "id"),
+            items=data.get("claims", []),
+            pairs=lambda stored, items: _match_by(stored, items, lambda c: c.key, lambda c: c["key"]),
+            make=lambda: Claim(incident=incident),
+            fields_of=lambda c: {
                 "key": c["key"],
                 "statement": c["statement"],
                 "claimant": self.org(c["claimant"]),
@@ -405,80 +664,116 @@ class _Writer:
                 **_time_fields(c.get("asserted")),
                 "status": c["status"],
                 "private_notes": c.get("private_notes", ""),
-                "position": i,
             },
-            iid,
+            kind="claim",
+            key_of=lambda c, i: c.key,
+            time_key="asserted",
         )
-        for claim, item in claims:
-            self.citations(claim, ClaimCitation, "claim", item.get("citations", []), iid)
-            responses = self.sync_list(
-                claim.responses.order_by("position", "id"),
-                item.get("responses", []),
-                lambda claim=claim: Response(claim=claim),
-                lambda r, i: {
-                    "responder": self.org(r["responder"]),
-                    "stance": r["stance"],
-                    "statement": r.get("statement", ""),
-                    **_time_fields(r["time"]),
-                    "status": r.get("status", "published"),
-                    "position": i,
-                },
-                iid,
-            )
-            for response, r in zip(responses, item.get("responses", []), strict=True):
-                self.citations(response, ResponseCitation, "response", r.get("citations", []), iid)
-        corrections = self.sync_list(
-            incident.corrections.order_by("position", "id"),
-            data.get("corrections", []),
-            lambda: Correction(incident=incident),
-            lambda c, i: {"date": c["date"], "text": c["text"], "position": i},
-            iid,
+        for claim, item, cpath in claims:
+            self.citations(incident, claim, cpath, claim.key, item.get("citations", []))
+            self.responses(incident, claim, cpath, item.get("responses", []))
+        corrections = self.children(
+            incident=incident,
+            path=f"{path}.corrections",
+            stored=incident.corrections.order_by("position", "id"),
+            items=data.get("corrections", []),
+            pairs=_match_by_position,
+            make=lambda: Correction(incident=incident),
+            fields_of=lambda c: {"date": _date(c["date"]), "text": c["text"]},
+            kind="correction",
+            key_of=lambda c, i: f"corrections/{i}",
         )
-        for correction, c in zip(corrections, data.get("corrections", []), strict=True):
-            self.citations(correction, CorrectionCitation, "correction", c.get("citations", []), iid)
+        for j, (correction, item, kpath) in enumerate(corrections):
+            self.citations(incident, correction, kpath, f"corrections/{j}", item.get("citations", []))
+
+    def responses(self, incident, claim, path, items):
+        # A bundle that leaves out a response's status (a public export) lists only published
+        # responses; its responses are matched among those, so a draft is never overwritten.
+        every_status = self.replace or all("status" in r for r in items)
+        responses = self.children(
+            incident=incident,
+            path=f"{path}.responses",
+            stored=claim.responses.order_by("position", "id"),
+            items=items,
+            pairs=lambda stored, items: _match_by_position(
+                [r for r in stored if every_status or r.status == "published"], items
+            ),
+            make=lambda: Response(claim=claim),
+            fields_of=lambda r: {
+                "responder": self.org(r["responder"]),
+                "stance": r["stance"],
+                "statement": r.get("statement", ""),
+                **_time_fields(r["time"]),
+                "status": r.get("status", "published"),
+            },
+            kind="response",
+            key_of=lambda r, i: f"{claim.key}/responses/{i}",
+            time_key="time",
+        )
+        for j, (response, item, rpath) in enumerate(responses):
+            self.citations(incident, response, rpath, f"{claim.key}/responses/{j}", item.get("citations", []))
 
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What an import did. Every record the bundle lists is counted once: created, updated or unchanged.
+
+    `updated` also counts records the bundle does not list whose place in their
+    list moved to keep the bundle's order. `deletions` (replace mode only) names
+    each deleted record as {"kind", "incident", "key"}; a deleted record's
+    citations (and a claim's responses) go with it and are not listed again.
+    """
+
     incidents: int
     created: int
     updated: int
+    unchanged: int = 0
+    deleted: int = 0
+    deletions: tuple = ()
+    mode: str = "merge"
 
 
-def _statuses(document):
-    """Every record status a (valid) bundle asks for."""
-    for incident in document["incidents"]:
-        yield incident["status"]
-        for record in (*incident.get("events", []), *incident.get("claims", [])):
-            yield record["status"]
-        for claim in incident.get("claims", []):
-            for response in claim.get("responses", []):
-                yield response.get("status", "published")
-
-
-def import_bundle(document, *, by=None):
-    """Validate, then write everything or nothing. Raises BundleError with located problems.
+def import_bundle(document, *, by=None, mode=None):
+    """Validate, then write everything or nothing; return an ImportResult.
 
     `by` is the importing user (None for the system, as in the management
-    command): importing needs the right to add incidents, and a bundle that
-    publishes or retracts records needs the matching role, as anywhere else.
+    command): importing needs the right to add incidents, and every record is
+    written through the role table (roles.py), so a contributor can add drafts
+    but not publish, change what the public sees or delete. `mode` is "merge"
+    (what the document's optional "mode" says when None, else the default) or
+    "replace" (admins only: `disclosure.delete_public_record`).
+
+    Raises BundleError with located problems, or PermissionDenied whose message
+    starts with the JSON path of the refused record (`incidents[0].events[2]: ...`).
     """
     problems = validate(document)
     if problems:
         raise BundleError(problems)
+    mode = mode or document.get("mode") or "merge"
+    if mode not in MODES:
+        raise ValueError(f"Unknown import mode {mode!r}: use one of {', '.join(MODES)}.")
     services._require(by, "disclosure.add_incident")
-    statuses = set(_statuses(document))
-    if "published" in statuses:
-        services._require(by, "disclosure.publish_incident")
-    if "retracted" in statuses:
-        services._require(by, "disclosure.retract_incident")
-    writer = _Writer()
-    with transaction.atomic():
-        writer.write(document)
-        changed = Incident.objects.filter(pk__in=writer.changed_incidents).values_list("pk", "embargo_until")
-        for incident_id, embargo_until in changed:
-            services.incident_metrics_enqueue(incident_id=incident_id, embargo_until=embargo_until)
-    return ImportResult(incidents=len(document["incidents"]), created=writer.created, updated=writer.updated)
+    if mode == "replace" and by is not None and not by.has_perm(roles.DELETE_PUBLIC):
+        raise PermissionDenied("Replace mode deletes what the bundle does not list; only an admin may use it.")
+    writer = _Writer(by, mode)
+    try:
+        with transaction.atomic(), services.deferred_checks():
+            writer.write(document)
+            changed = Incident.objects.filter(pk__in=writer.changed_incidents).values_list("pk", "embargo_until")
+            for incident_id, embargo_until in changed:
+                services.incident_metrics_enqueue(incident_id=incident_id, embargo_until=embargo_until)
+    except ValidationError as exc:
+        # The citation rule, checked once every record is written (services.deferred_checks).
+        raise BundleError([BundleProblem("", message) for message in exc.messages]) from exc
+    return ImportResult(
+        incidents=len(document["incidents"]),
+        created=writer.created,
+        updated=writer.updated,
+        unchanged=writer.unchanged,
+        deleted=len(writer.deletions),
+        deletions=tuple(writer.deletions),
+        mode=mode,
+    )
 
 
 def load_document(text):
@@ -524,7 +819,9 @@ def export_bundle(*, slugs=None, public=False, now=None):
     """The bundle of the given incidents (all when `slugs` is empty), as a dict.
 
     `public=True` reads only through the public selectors and leaves out every
-    private field; the default is a full backup.
+    private field and the reference data; the default is a full backup of the
+    content, with the data classes and norms (every field of them, so that a
+    merge into a database with the migrations' versions restores them exactly).
     """
     from django.db.models import Prefetch
 
@@ -574,7 +871,7 @@ def export_bundle(*, slugs=None, public=False, now=None):
         ),
     )
 
-    orgs_used, sources_used = set(), set()
+    orgs_used, sources_used, data_classes_used = set(), set(), set()
     incidents_out = []
     for incident in incidents:
         orgs_used.add(incident.vendor_id)
@@ -603,10 +900,14 @@ def export_bundle(*, slugs=None, public=False, now=None):
             _optional(
                 {"data_class": d.data_class.slug},
                 affected_count=d.affected_count,
-                affected_count_approximate=d.affected_count_approximate if d.affected_count is not None else None,
+                # An estimate with no count yet is content too; False is only said of a count.
+                affected_count_approximate=True
+                if d.affected_count_approximate
+                else (False if d.affected_count is not None else None),
             )
             for d in incident.data_exposed.all()
         ]
+        data_classes_used.update(d.data_class_id for d in incident.data_exposed.all())
         out["events"] = []
         for e in incident.events.all():
             orgs_used.update(x for x in (e.actor_id, e.target_id) if x)
@@ -682,7 +983,33 @@ def export_bundle(*, slugs=None, public=False, now=None):
         )
         for o in orgs
     ]
-    return {"format": FORMAT, "organizations": orgs_out, "sources": sources_out, "incidents": incidents_out}
+    document = {"format": FORMAT}
+    if not public:
+        # A backup carries the reference data its content depends on: every data class and
+        # norm, or for chosen incidents the data classes they use (norms belong to no incident).
+        data_classes = DataClass.objects.order_by("slug")
+        if slugs:
+            data_classes = data_classes.filter(id__in=data_classes_used)
+        document["data_classes"] = [
+            {"slug": d.slug, "name": d.name, "description": d.description} for d in data_classes
+        ]
+        if not slugs:
+            document["norms"] = [
+                {
+                    "slug": n.slug,
+                    "name": n.name,
+                    "metric": n.metric,
+                    "window_seconds": n.window_seconds,
+                    "window_text": n.window_text,
+                    "source_title": n.source_title,
+                    "source_url": n.source_url,
+                    "notes": n.notes,
+                    "position": n.position,
+                }
+                for n in Norm.objects.order_by("position", "slug")
+            ]
+    document.update(organizations=orgs_out, sources=sources_out, incidents=incidents_out)
+    return document
 
 
 def dumps(document):

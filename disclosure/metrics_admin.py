@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from . import timemath
+from .admin import ServiceAdmin
 from .models import IncidentMetric, MetricAggregate, Norm, RecomputeRun, ResponseAggregate
 
 
@@ -42,7 +43,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Norm)
-class NormAdmin(admin.ModelAdmin):
+class NormAdmin(ServiceAdmin):
     list_display = ["name", "metric", "window_text", "window", "position"]
     list_filter = ["metric"]
     search_fields = ["name", "slug", "source_title"]

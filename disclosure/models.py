@@ -4,11 +4,14 @@ Claims and vendor responses live in the `claims` app. What the public may see is
 decided in `querysets.py`; writes go through `services.py`.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone as django_timezone
+from simple_history.models import HistoricalRecords
 
 from . import timemath, timetext
 from .querysets import (
@@ -32,6 +35,30 @@ def validate_timezone(value):
         raise ValidationError(f"'{value}' is not an IANA time zone name (for example 'Europe/Berlin').")
 
 
+class Tracked(models.Model):
+    """Who created a record and when, and who last changed what the public can read, and when.
+
+    Set by the services (`services.record_save`), never by the forms: an edit of
+    private notes alone leaves `updated_at` alone, so feeds and the sitemap do not
+    announce a change the public cannot see. Every change, private ones included,
+    is kept in the record's history (django-simple-history), with its author.
+    """
+
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    updated_at = models.DateTimeField(
+        default=django_timezone.now, editable=False, help_text="Last change to what the public can read."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
 class Precision(models.TextChoices):
     SECOND = "second", "to the second"
     MINUTE = "minute", "to the minute"
@@ -41,7 +68,7 @@ class Precision(models.TextChoices):
     YEAR = "year", "to the year"
 
 
-class RecordedTime(models.Model):
+class RecordedTime(Tracked):
     """A time as a source reported it, plus the UTC instants derived from it.
 
     `at`, `precision`, `approximate` and `timezone` are what the source said and
@@ -67,7 +94,7 @@ class RecordedTime(models.Model):
     hi = models.DateTimeField(null=True, blank=True, editable=False)
     nominal = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
 
-    class Meta:
+    class Meta(Tracked.Meta):
         abstract = True
 
     def default_timezone(self):
@@ -116,7 +143,7 @@ class OrganizationKind(models.TextChoices):
     OTHER = "other", "other"
 
 
-class Organization(models.Model):
+class Organization(Tracked):
     Kind = OrganizationKind
 
     slug = models.SlugField(max_length=100, unique=True, validators=[slug_validator])
@@ -127,6 +154,7 @@ class Organization(models.Model):
     description = models.TextField(blank=True)
 
     objects = OrganizationQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -167,6 +195,7 @@ class Source(RecordedTime):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ARTICLE)
 
     objects = SourceQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["nominal", "key"]
@@ -188,7 +217,7 @@ class IncidentStatus(models.TextChoices):
     RETRACTED = "retracted", "retracted"
 
 
-class Incident(models.Model):
+class Incident(Tracked):
     Status = IncidentStatus
 
     slug = models.SlugField(max_length=150, unique=True, validators=[slug_validator])
@@ -210,16 +239,15 @@ class Incident(models.Model):
     exposed_system = models.CharField(max_length=300, blank=True)
     private_notes = models.TextField(blank=True, help_text="Never shown publicly or exported publicly.")
     retraction_notice = models.TextField(blank=True, help_text="Shown publicly when the incident is retracted.")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
     objects = IncidentQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
         permissions = [
             ("publish_incident", "Can publish or unpublish an incident"),
             ("retract_incident", "Can retract an incident"),
+            ("delete_public_record", "Can delete an incident, event, claim, response or correction the public can see"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -248,7 +276,7 @@ class ParticipantRole(models.TextChoices):
     OTHER = "other", "other"
 
 
-class Participant(models.Model):
+class Participant(Tracked):
     Role = ParticipantRole
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="participants")
@@ -257,6 +285,7 @@ class Participant(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     objects = ParticipantQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["incident", "position", "id"]
@@ -272,7 +301,7 @@ class Participant(models.Model):
         return f"{self.organization} ({self.get_role_display()})"
 
 
-class DataClass(models.Model):
+class DataClass(Tracked):
     """A kind of exposed data; the vocabulary is loaded by a data migration."""
 
     slug = models.SlugField(max_length=64, unique=True, validators=[slug_validator])
@@ -280,6 +309,7 @@ class DataClass(models.Model):
     description = models.TextField(blank=True)
 
     objects = DataClassQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -289,7 +319,7 @@ class DataClass(models.Model):
         return self.name
 
 
-class ExposedData(models.Model):
+class ExposedData(Tracked):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="data_exposed")
     data_class = models.ForeignKey(DataClass, on_delete=models.PROTECT, related_name="exposures")
     affected_count = models.PositiveBigIntegerField(null=True, blank=True)
@@ -297,6 +327,7 @@ class ExposedData(models.Model):
     position = models.PositiveIntegerField(default=0)
 
     objects = ExposedDataQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["incident", "position", "id"]
@@ -345,6 +376,7 @@ class Event(RecordedTime):
     position = models.PositiveIntegerField(default=0)
 
     objects = EventQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["incident", "nominal", "position", "id"]
@@ -362,7 +394,7 @@ class Event(RecordedTime):
         return self.incident.timezone
 
 
-class CitationBase(models.Model):
+class CitationBase(Tracked):
     """A source backing a record, with the source's own words and where they are."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+")
@@ -370,7 +402,7 @@ class CitationBase(models.Model):
     locator = models.CharField(max_length=200, blank=True, help_text="paragraph 4, 02:13, page 2, ...")
     position = models.PositiveIntegerField(default=0)
 
-    class Meta:
+    class Meta(Tracked.Meta):
         abstract = True
         ordering = ["position", "id"]
 
@@ -382,17 +414,21 @@ class EventCitation(CitationBase):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="event_citations")
 
+    history = HistoricalRecords()
+
     class Meta(CitationBase.Meta):
         pass
 
 
-class Correction(models.Model):
+class Correction(Tracked):
     """A correction to the public record of an incident, shown on its page."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="corrections")
     date = models.DateField()
     text = models.TextField()
     position = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["incident", "date", "position", "id"]
@@ -404,6 +440,8 @@ class Correction(models.Model):
 class CorrectionCitation(CitationBase):
     correction = models.ForeignKey(Correction, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="correction_citations")
+
+    history = HistoricalRecords()
 
     class Meta(CitationBase.Meta):
         pass
@@ -429,7 +467,7 @@ class MetricView(models.TextChoices):
     STAFF = "staff", "staff (all events)"
 
 
-class Norm(models.Model):
+class Norm(Tracked):
     """A published disclosure norm to compare a metric with (time-and-metrics.md §5)."""
 
     slug = models.SlugField(max_length=64, unique=True, validators=[slug_validator])
@@ -443,6 +481,8 @@ class Norm(models.Model):
     source_url = models.URLField(max_length=500)
     notes = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "slug"]

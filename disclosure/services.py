@@ -6,17 +6,20 @@ the metrics recomputation after the transaction commits. Later history and
 audit logging have this one place to hook in.
 """
 
+import contextlib
+import contextvars
+from dataclasses import dataclass
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from . import roles
 from .models import (
     Correction,
-    CorrectionCitation,
     DataClass,
     Event,
-    EventCitation,
     ExposedData,
     Incident,
     Organization,
@@ -31,18 +34,177 @@ def _require(user, perm):
         raise PermissionDenied(f"You do not have permission to do this ({perm}).")
 
 
-def _require_publish_if_published(by, status):
-    """Only roles that may publish can create a record directly as published."""
-    if status == "published":
-        _require(by, "disclosure.publish_incident")
+# --- the one write path ------------------------------------------------------
+#
+# Every service below, the admin, the API and the bundle import save and delete
+# records through `record_save` and `record_delete`: they check the role table
+# (roles.py) against the record as stored, validate, stamp who and when, name
+# the user in the record's history, and keep published records cited.
+
+CITED_KINDS = ("event", "claim", "response")
+
+_deferred = contextvars.ContextVar("deferred_citation_checks", default=None)
 
 
-def _assign(instance, fields):
-    for name, value in fields.items():
+@dataclass(frozen=True)
+class Saved:
+    instance: object
+    created: bool
+    changed: frozenset  # names of the fields that changed; empty when nothing did
+
+
+def _editable_fields(model):
+    return [
+        f
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.name not in roles.BOOKKEEPING_FIELDS and f.editable
+    ]
+
+
+def _changed(stored, instance):
+    if stored is None:
+        return frozenset(f.name for f in _editable_fields(type(instance)))
+    return frozenset(
+        f.name for f in _editable_fields(type(instance)) if getattr(stored, f.attname) != getattr(instance, f.attname)
+    )
+
+
+def _touch_incident(record, by, now):
+    """A change the public can read in a part of an incident moves the incident's `updated_at` too.
+
+    Feeds and the sitemap read the incident's stamp, so a corrected event time
+    shows up there; a plain UPDATE, because it is bookkeeping, not an edit.
+    """
+    incident_id = None
+    name = record._meta.model_name
+    if name in ("event", "claim", "participant", "exposeddata", "correction"):
+        incident_id = record.incident_id
+    elif name == "response":
+        incident_id = record.claim.incident_id
+    elif name.endswith("citation"):
+        parent = getattr(record, name.removesuffix("citation"))
+        incident_id = parent.claim.incident_id if name == "responsecitation" else parent.incident_id
+    if incident_id is not None:
+        Incident.objects.filter(pk=incident_id).update(updated_at=now)
+
+
+def _cited_record(record):
+    """The event, claim or response whose citations `record` is (or which it is)."""
+    name = record._meta.model_name
+    if name in CITED_KINDS:
+        return record
+    if name.removesuffix("citation") in CITED_KINDS:
+        return getattr(record, name.removesuffix("citation"))
+    return None
+
+
+def check_cited(record):
+    """A published event, claim or response cites at least one source (bundle-v1.md), wherever it is written.
+
+    A response counts as published once its claim is (a draft claim's responses
+    are drafts of the story), so publishing a claim checks its responses too.
+    """
+    record = type(record).objects.filter(pk=record.pk).first()
+    if record is None or record.status != "published":
+        return
+    name = record._meta.model_name
+    if name == "response" and record.claim.status != "published":
+        return
+    if not record.citations.exists():
+        raise ValidationError(
+            {"citations": f"A published {record._meta.verbose_name} must cite at least one source; add one first."}
+        )
+    if name == "claim":
+        uncited = record.responses.filter(status="published", citations__isnull=True).first()
+        if uncited is not None:
+            raise ValidationError(
+                {
+                    "citations": f"The published response of {uncited.responder} must cite a source before its claim is published."
+                }
+            )
+
+
+def _check_or_defer(record):
+    pending = _deferred.get()
+    if pending is None:
+        check_cited(record)
+    else:
+        pending.append((type(record), record.pk))
+
+
+@contextlib.contextmanager
+def deferred_checks():
+    """Check citations when a multi-step write ends, not at each step.
+
+    A bundle or an admin form writes a published event before its citations;
+    the rule holds for the whole write, checked before its transaction commits.
+    """
+    if _deferred.get() is not None:
+        yield
+        return
+    pending = []
+    token = _deferred.set(pending)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+    for model, pk in dict.fromkeys(pending):
+        check_cited(model(pk=pk))
+
+
+@transaction.atomic
+def record_save(*, instance, fields=None, by=None):
+    """Create or change one record: the write path of every service, the admin and imports.
+
+    `instance` may already carry new values (an admin form sets them); `fields`
+    are set on it first. The stored row is read again to decide what changed and
+    whether `by` may change it (roles.py). Nothing is written when nothing
+    changed. Raises PermissionDenied or ValidationError and writes nothing.
+    """
+    model = type(instance)
+    stored = model._default_manager.filter(pk=instance.pk).first() if instance.pk else None
+    for name, value in (fields or {}).items():
         setattr(instance, name, value)
     instance.full_clean()
+    changed = _changed(stored, instance)
+    if stored is not None and not changed:
+        return Saved(instance, created=False, changed=frozenset())
+    roles.authorize_save(by, record=instance, stored=stored, changed=changed)
+    now = timezone.now()
+    public_change = stored is None or bool(changed - roles.PRIVATE_FIELDS)
+    if stored is None:
+        instance.created_at = now
+        instance.created_by = by
+    if public_change:
+        instance.updated_at = now
+        instance.updated_by = by
+    instance._history_user = by
     instance.save()
-    return instance
+    if public_change and stored is not None:
+        _touch_incident(instance, by, now)
+    # Adding or editing a citation cannot leave its record uncited; a new or re-statused record can.
+    if instance._meta.model_name in CITED_KINDS and (stored is None or "status" in changed):
+        _check_or_defer(instance)
+    return Saved(instance, created=stored is None, changed=changed)
+
+
+@transaction.atomic
+def record_delete(*, instance, by=None):
+    """Delete one record (and what cascades from it), if `by` may; history keeps a copy with its author."""
+    roles.authorize_delete(by, record=instance)
+    cited = _cited_record(instance)
+    if cited is instance:
+        cited = None
+    if roles.is_public_facing(instance) and instance._meta.model_name != "incident":
+        _touch_incident(instance, by, timezone.now())
+    instance._history_user = by
+    instance.delete()
+    if cited is not None:
+        _check_or_defer(cited)
+
+
+def _assign(instance, fields, by=None):
+    return record_save(instance=instance, fields=fields, by=by).instance
 
 
 def _next_position(queryset):
@@ -66,60 +228,48 @@ def incident_metrics_enqueue(*, incident_id, embargo_until=None):
 # --- organisations and sources -------------------------------------------
 
 
-@transaction.atomic
 def organization_create(*, by=None, **fields):
-    _require(by, "disclosure.add_organization")
-    return _assign(Organization(), fields)
+    return _assign(Organization(), fields, by)
 
 
-@transaction.atomic
 def organization_update(*, organization, by=None, **fields):
-    _require(by, "disclosure.change_organization")
-    return _assign(organization, fields)
+    return _assign(organization, fields, by)
 
 
-@transaction.atomic
 def source_create(*, by=None, **fields):
-    _require(by, "disclosure.add_source")
-    return _assign(Source(), fields)
+    return _assign(Source(), fields, by)
 
 
-@transaction.atomic
 def source_update(*, source, by=None, **fields):
-    _require(by, "disclosure.change_source")
-    return _assign(source, fields)
+    return _assign(source, fields, by)
 
 
 # --- incidents -------------------------------------------------------------
 
-STATUS_PERMISSIONS = {
-    Incident.Status.PUBLISHED: "disclosure.publish_incident",
-    Incident.Status.RETRACTED: "disclosure.retract_incident",
-}
+
+def _check_retraction(incident):
+    if incident.status == Incident.Status.RETRACTED and not incident.retraction_notice.strip():
+        raise ValidationError({"retraction_notice": "A retracted incident must say why it was retracted."})
 
 
 @transaction.atomic
 def incident_create(*, by=None, **fields):
-    _require(by, "disclosure.add_incident")
-    status = fields.get("status", Incident.Status.DRAFT)
-    if status in STATUS_PERMISSIONS:
-        _require(by, STATUS_PERMISSIONS[status])
-    incident = _assign(Incident(), fields)
+    incident = Incident(**fields)
+    _check_retraction(incident)
+    incident = _assign(incident, {}, by)
     incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
     return incident
 
 
 @transaction.atomic
 def incident_update(*, incident, by=None, **fields):
-    """Edit an incident. Changing its status needs the publishing or retracting permission."""
-    _require(by, "disclosure.change_incident")
-    new_status = fields.get("status", incident.status)
-    if new_status != incident.status:
-        _require(by, STATUS_PERMISSIONS.get(new_status, "disclosure.publish_incident"))
-        if new_status == Incident.Status.RETRACTED and not fields.get("retraction_notice", incident.retraction_notice):
-            raise ValidationError({"retraction_notice": "A retracted incident must say why it was retracted."})
-    incident = _assign(incident, fields)
-    incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
+    """Edit an incident. Its status and embargo, and anything the public can see, need an editor (roles.py)."""
+    for name, value in fields.items():
+        setattr(incident, name, value)
+    _check_retraction(incident)
+    saved = record_save(instance=incident, by=by)
+    if saved.changed:
+        incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
     return incident
 
 
@@ -131,18 +281,16 @@ def incident_retract(*, incident, notice, by=None):
     return incident_update(incident=incident, by=by, status=Incident.Status.RETRACTED, retraction_notice=notice)
 
 
-@transaction.atomic
 def incident_delete(*, incident, by=None):
-    _require(by, "disclosure.delete_incident")
-    incident.delete()
+    record_delete(instance=incident, by=by)
 
 
 @transaction.atomic
 def participant_add(*, incident, organization, role, by=None):
-    _require(by, "disclosure.change_incident")
     participant = _assign(
         Participant(incident=incident),
         {"organization": organization, "role": role, "position": _next_position(incident.participants)},
+        by,
     )
     # Reporters' aggregates depend on who took part.
     incident_metrics_enqueue(incident_id=incident.pk)
@@ -151,19 +299,20 @@ def participant_add(*, incident, organization, role, by=None):
 
 @transaction.atomic
 def exposed_data_set(*, incident, data_class, affected_count=None, affected_count_approximate=False, by=None):
-    _require(by, "disclosure.change_incident")
     if isinstance(data_class, str):
         data_class = DataClass.objects.get(slug=data_class)
     row = ExposedData.objects.filter(incident=incident, data_class=data_class).first()
     row = row or ExposedData(incident=incident, data_class=data_class, position=_next_position(incident.data_exposed))
-    return _assign(row, {"affected_count": affected_count, "affected_count_approximate": affected_count_approximate})
-
-
-@transaction.atomic
-def correction_add(*, incident, date, text, by=None):
-    _require(by, "disclosure.change_incident")
     return _assign(
-        Correction(incident=incident), {"date": date, "text": text, "position": _next_position(incident.corrections)}
+        row, {"affected_count": affected_count, "affected_count_approximate": affected_count_approximate}, by
+    )
+
+
+def correction_add(*, incident, date, text, by=None):
+    return _assign(
+        Correction(incident=incident),
+        {"date": date, "text": text, "position": _next_position(incident.corrections)},
+        by,
     )
 
 
@@ -171,51 +320,45 @@ def correction_add(*, incident, date, text, by=None):
 
 
 @transaction.atomic
-def event_create(*, incident, by=None, **fields):
-    _require(by, "disclosure.add_event")
-    _require_publish_if_published(by, fields.get("status", Event._meta.get_field("status").default))
+def event_create(*, incident, by=None, citations=(), **fields):
+    """Add an event; `citations` ({source, quote, locator}) are added with it, so it can be created published."""
     fields.setdefault("position", _next_position(incident.events))
-    event = _assign(Event(incident=incident), fields)
+    with deferred_checks():
+        event = _assign(Event(incident=incident), fields, by)
+        for citation in citations:
+            citation_add(record=event, by=by, **citation)
     incident_metrics_enqueue(incident_id=incident.pk)
     return event
 
 
 @transaction.atomic
 def event_update(*, event, by=None, **fields):
-    _require(by, "disclosure.change_event")
-    if fields.get("status", event.status) != event.status:
-        _require(by, "disclosure.publish_incident")
-    event = _assign(event, fields)
+    event = _assign(event, fields, by)
     incident_metrics_enqueue(incident_id=event.incident_id)
     return event
 
 
 @transaction.atomic
 def event_delete(*, event, by=None):
-    _require(by, "disclosure.delete_event")
     incident_id = event.incident_id
-    event.delete()
+    record_delete(instance=event, by=by)
     incident_metrics_enqueue(incident_id=incident_id)
 
 
 # --- citations -------------------------------------------------------------
 
 
-@transaction.atomic
+def citation_model(record):
+    """The citation model of an event, correction, claim or response, and its field naming the record."""
+    name = record._meta.model_name
+    return record.citations.model, name
+
+
 def citation_add(*, record, source, quote="", locator="", by=None):
     """Cite `source` on an event, correction, claim or response."""
-    from claims.models import Claim, ClaimCitation, Response, ResponseCitation
-
-    models_by_type = {
-        Event: ("event", EventCitation),
-        Correction: ("correction", CorrectionCitation),
-        Claim: ("claim", ClaimCitation),
-        Response: ("response", ResponseCitation),
-    }
-    field, model = models_by_type[type(record)]
-    _require(by, f"{model._meta.app_label}.add_{model._meta.model_name}")
-    citation = model(**{field: record})
+    model, field = citation_model(record)
     return _assign(
-        citation,
+        model(**{field: record}),
         {"source": source, "quote": quote, "locator": locator, "position": _next_position(record.citations)},
+        by,
     )

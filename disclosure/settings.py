@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "simple_history",
     "disclosure",
     "claims",
 ]
@@ -74,6 +75,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# History is written by the services (which name the user); restoring an old version
+# from the admin's history page would write around them, so that button is off.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 ROOT_URLCONF = "disclosure.urls"
 WSGI_APPLICATION = "disclosure.wsgi.application"

@@ -271,10 +271,28 @@ class EventWriteSerializer(serializers.ModelSerializer):
     time = RecordedTimeField(help_text="When it happened, as reported.")
     actor = org_field(required=False, allow_null=True)
     target = org_field(required=False, allow_null=True)
+    citations = CitationSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text="Sources to cite, added with the record on creation (a published record needs one). "
+        "To cite on an existing record, POST to its `citations/` address.",
+    )
 
     class Meta:
         model = Event
-        fields = ["key", "kind", "time", "actor", "target", "channel", "description", "status", "private_notes"]
+        fields = [
+            "key",
+            "kind",
+            "time",
+            "actor",
+            "target",
+            "channel",
+            "description",
+            "status",
+            "private_notes",
+            "citations",
+        ]
 
 
 # --- claims and responses ---------------------------------------------------
@@ -297,10 +315,17 @@ class ResponseWriteSerializer(serializers.ModelSerializer):
     responder = org_field()
     stance = serializers.ChoiceField(choices=Stance.choices)
     time = RecordedTimeField(help_text="When the response was given, as reported.")
+    citations = CitationSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text="Sources to cite, added with the record on creation (a published record needs one). "
+        "To cite on an existing record, POST to its `citations/` address.",
+    )
 
     class Meta:
         model = Response
-        fields = ["responder", "stance", "statement", "time", "status"]
+        fields = ["responder", "stance", "statement", "time", "status", "citations"]
 
 
 CLAIM_FIELDS = [
@@ -345,19 +370,41 @@ class StaffClaimSerializer(ClaimSerializer):
 class ClaimWriteSerializer(serializers.ModelSerializer):
     claimant = org_field()
     asserted = RecordedTimeField(required=False, allow_null=True, help_text="When the claim was made, as reported.")
+    citations = CitationSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text="Sources to cite, added with the record on creation (a published record needs one). "
+        "To cite on an existing record, POST to its `citations/` address.",
+    )
 
     class Meta:
         model = Claim
-        fields = ["key", "statement", "claimant", "category", "asserted", "status", "private_notes"]
+        fields = ["key", "statement", "claimant", "category", "asserted", "status", "private_notes", "citations"]
 
 
 # --- bundles and errors (documentation shapes) ------------------------------
 
 
 class ImportResultSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(
+        choices=["merge", "replace"], help_text="How the bundle was imported (the document's `mode`, else merge)."
+    )
     incidents = serializers.IntegerField(help_text="Incidents in the bundle.")
     created = serializers.IntegerField(help_text="Records created.")
-    updated = serializers.IntegerField(help_text="Records changed.")
+    updated = serializers.IntegerField(
+        help_text="Records changed (including records the bundle does not list that moved to keep its order)."
+    )
+    unchanged = serializers.IntegerField(help_text="Records the bundle lists that already said what it says.")
+    deleted = serializers.IntegerField(help_text="Records deleted (replace mode only; always 0 in a merge).")
+    deletions = serializers.ListField(
+        child=serializers.DictField(child=serializers.CharField()),
+        help_text=(
+            'Every deleted record: {"kind": "event", "incident": "wyze-2019", "key": "draft-x"}. Kinds: participant, '
+            "exposed_data, event, claim, response, correction, citation; a record's citations (and a claim's "
+            "responses) go with it and are not listed again."
+        ),
+    )
 
 
 class ErrorItemSerializer(serializers.Serializer):

@@ -147,6 +147,8 @@ class ServiceBackedViewSet(ApiViewMixin, viewsets.GenericViewSet):
         record = self.get_object()
         serializer = self.get_serializer(record, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
+        if "citations" in serializer.validated_data:
+            raise ValidationError({"citations": ["To cite a source on an existing record, POST to its citations/."]})
         record = run_service(
             self.update_service,
             self.field_map,
@@ -597,15 +599,22 @@ class BundleImportView(ApiViewMixin, APIView):
         summary="Import a bundle",
         description=(
             "Staff who may add incidents. All or nothing: a bundle with any error writes nothing, and every "
-            "error names its JSON path (`incidents[0].events[3].time.at`). Publishing or retracting records "
-            "through a bundle needs the matching role."
+            "error names its JSON path (`incidents[0].events[3].time.at`).\n\n"
+            "By default the import **merges**: it creates and updates what the bundle holds, deletes nothing, "
+            "and leaves alone every field the bundle omits (a public bundle never blanks private notes). "
+            'A top-level `"mode": "replace"` makes each incident in the bundle exactly what the bundle says, '
+            "deleting the parts it does not list; only admins may (403 otherwise).\n\n"
+            "Every record is written through the role table: a write the caller's role may not make is "
+            "refused with 403, its message starting with the JSON path of the record "
+            "(`incidents[0].events[2]: ...`), and nothing is written. The answer counts the records created, "
+            "updated and unchanged, and lists every deletion."
         ),
         request=OpenApiTypes.OBJECT,
         responses={200: s.ImportResultSerializer, **errors(400, 401, 403, 415, 429)},
     )
     def post(self, request):
         result = bundle.import_bundle(request.data, by=request.user)
-        return HttpResponse({"incidents": result.incidents, "created": result.created, "updated": result.updated})
+        return HttpResponse(s.ImportResultSerializer(result).data)
 
 
 class NotFoundView(ApiViewMixin, APIView):

@@ -2,7 +2,9 @@
 
 Reading is open to everyone (anonymous callers see what the public site shows);
 writing needs a staff role (anonymous: 401, a signed-in non-staff user: 403);
-publishing needs an editor or admin, retracting an admin.
+publishing, and changing anything the public can see, needs an editor or admin,
+retracting an admin (docs/roles.md; tests/test_roles.py walks the whole table).
+A published record cites a source, so creating one without a citation is a 400.
 """
 
 import json
@@ -47,6 +49,8 @@ STAFF_ONLY = (404, 200, 200, 200)
 CREATE = (401, 201, 201, 201)
 EDIT = (401, 200, 200, 200)
 PUBLISHERS_CREATE = (401, 403, 201, 201)
+PUBLISHERS_EDIT = (401, 403, 200, 200)
+UNCITED = (401, 403, 400, 400)
 NOT_ALLOWED = (401, 405, 405, 405)
 
 # method, url ({response} is the id of the pub incident's response), body, expected (anonymous, contributor, editor, admin)
@@ -73,17 +77,24 @@ MATRIX = [
     ("GET", f"{P}/events/", None, ALL_200),
     ("GET", f"{P}/events/found/", None, ALL_200),
     ("POST", f"{P}/events/", {"key": "new", "kind": "other", "time": TIME}, CREATE),
-    ("POST", f"{P}/events/", {"key": "new", "kind": "other", "time": TIME, "status": "published"}, PUBLISHERS_CREATE),
-    ("PATCH", f"{P}/events/found/", {"description": "Edited."}, EDIT),
+    ("POST", f"{P}/events/", {"key": "new", "kind": "other", "time": TIME, "status": "published"}, UNCITED),
+    (
+        "POST",
+        f"{P}/events/",
+        {"key": "new", "kind": "other", "time": TIME, "status": "published", "citations": [{"source": "article"}]},
+        PUBLISHERS_CREATE,
+    ),
+    ("PATCH", f"{P}/events/found/", {"description": "Edited."}, PUBLISHERS_EDIT),
+    ("PATCH", f"{P}/events/found/", {"private_notes": "Only ours."}, EDIT),
     ("PATCH", f"{P}/events/found/", {"status": "draft"}, (401, 403, 200, 200)),
     ("DELETE", f"{P}/events/found/", None, NOT_ALLOWED),
-    ("POST", f"{P}/events/found/citations/", {"source": "article", "quote": "words"}, CREATE),
+    ("POST", f"{P}/events/found/citations/", {"source": "article", "quote": "words"}, PUBLISHERS_CREATE),
     ("GET", f"{P}/claims/", None, ALL_200),
     ("GET", f"{P}/claims/leak/", None, ALL_200),
     ("POST", f"{P}/claims/", {"key": "new", "statement": "S.", "claimant": "finder", "category": "scope"}, CREATE),
-    ("PATCH", f"{P}/claims/leak/", {"statement": "Edited."}, EDIT),
+    ("PATCH", f"{P}/claims/leak/", {"statement": "Edited."}, PUBLISHERS_EDIT),
     ("PATCH", f"{P}/claims/leak/", {"status": "draft"}, (401, 403, 200, 200)),
-    ("POST", f"{P}/claims/leak/citations/", {"source": "article"}, CREATE),
+    ("POST", f"{P}/claims/leak/citations/", {"source": "article"}, PUBLISHERS_CREATE),
     ("GET", f"{P}/claims/leak/responses/", None, ALL_200),
     ("GET", f"{P}/claims/leak/responses/{{response}}/", None, ALL_200),
     (
@@ -92,19 +103,25 @@ MATRIX = [
         {"responder": "acme", "stance": "denied", "time": TIME, "status": "draft"},
         CREATE,
     ),
-    ("POST", f"{P}/claims/leak/responses/", {"responder": "acme", "stance": "denied", "time": TIME}, PUBLISHERS_CREATE),
-    ("PATCH", f"{P}/claims/leak/responses/{{response}}/", {"statement": "Edited."}, EDIT),
-    ("POST", f"{P}/claims/leak/responses/{{response}}/citations/", {"source": "article"}, CREATE),
+    ("POST", f"{P}/claims/leak/responses/", {"responder": "acme", "stance": "denied", "time": TIME}, UNCITED),
+    (
+        "POST",
+        f"{P}/claims/leak/responses/",
+        {"responder": "acme", "stance": "denied", "time": TIME, "citations": [{"source": "article"}]},
+        PUBLISHERS_CREATE,
+    ),
+    ("PATCH", f"{P}/claims/leak/responses/{{response}}/", {"statement": "Edited."}, PUBLISHERS_EDIT),
+    ("POST", f"{P}/claims/leak/responses/{{response}}/citations/", {"source": "article"}, PUBLISHERS_CREATE),
     ("GET", "/api/v1/events/", None, ALL_200),
     ("GET", "/api/v1/claims/", None, ALL_200),
     ("GET", "/api/v1/organisations/", None, ALL_200),
     ("GET", "/api/v1/organisations/acme/", None, ALL_200),
     ("POST", "/api/v1/organisations/", {"slug": "newco", "name": "NewCo", "kind": "vendor"}, CREATE),
-    ("PATCH", "/api/v1/organisations/acme/", {"name": "Acme Corp"}, EDIT),
+    ("PATCH", "/api/v1/organisations/acme/", {"name": "Acme Corp"}, PUBLISHERS_EDIT),
     ("GET", "/api/v1/sources/", None, ALL_200),
     ("GET", "/api/v1/sources/article/", None, ALL_200),
     ("POST", "/api/v1/sources/", {"key": "new-article", "title": "New", "kind": "article"}, CREATE),
-    ("PATCH", "/api/v1/sources/article/", {"title": "Retitled"}, EDIT),
+    ("PATCH", "/api/v1/sources/article/", {"title": "Retitled"}, PUBLISHERS_EDIT),
     ("GET", "/api/v1/data-classes/", None, ALL_200),
     ("GET", "/api/v1/data-classes/email-addresses/", None, ALL_200),
     ("POST", "/api/v1/data-classes/", {"slug": "x", "name": "X"}, NOT_ALLOWED),

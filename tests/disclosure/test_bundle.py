@@ -127,14 +127,30 @@ def test_reimporting_the_same_bundle_changes_nothing():
     assert Incident.objects.get().updated_at == before
 
 
-def test_reimport_updates_in_place_and_drops_what_the_bundle_no_longer_has():
+def test_a_merge_updates_in_place_and_keeps_what_the_bundle_no_longer_has():
     import_bundle(small_bundle())
     event_id = Event.objects.get(key="notice").pk
     changed = small_bundle()
     changed["incidents"][0]["events"] = changed["incidents"][0]["events"][:1]
     changed["incidents"][0]["events"][0]["channel"] = "support ticket"
-    import_bundle(changed)
+    result = import_bundle(changed)
+    assert list(Event.objects.order_by("position").values_list("pk", "key", "channel")) == [
+        (event_id, "notice", "support ticket"),
+        (Event.objects.get(key="secret").pk, "secret", ""),
+    ]
+    assert (result.created, result.updated, result.deleted, result.mode) == (0, 1, 0, "merge")
+
+
+def test_replace_mode_updates_in_place_and_drops_what_the_bundle_no_longer_has():
+    import_bundle(small_bundle())
+    event_id = Event.objects.get(key="notice").pk
+    changed = small_bundle()
+    changed["incidents"][0]["events"] = changed["incidents"][0]["events"][:1]
+    changed["incidents"][0]["events"][0]["channel"] = "support ticket"
+    result = import_bundle(changed, mode="replace")
     assert list(Event.objects.values_list("pk", "channel")) == [(event_id, "support ticket")]
+    assert result.deletions == ({"kind": "event", "incident": "acme-2020", "key": "secret"},)
+    assert (result.updated, result.deleted) == (1, 1)
 
 
 def test_export_import_export_gives_the_same_document(django_db_blocker):
@@ -296,3 +312,158 @@ def test_importing_as_a_contributor_cannot_publish(contributor):
         response["status"] = "draft"
     import_bundle(draft, by=contributor)
     assert Incident.objects.get().status == "draft"
+
+
+# --- merge and replace ------------------------------------------------------------
+
+
+def test_a_merge_leaves_out_nothing_the_bundle_omits():
+    import_bundle(small_bundle())
+    public = export_bundle(public=True)
+    result = import_bundle(public)
+    assert (result.created, result.updated, result.deleted) == (0, 0, 0)
+    assert result.unchanged > 0
+    assert Incident.objects.get().private_notes == "PRIVATE-NOTE"
+    assert Event.objects.get(key="secret").private_notes == "PRIVATE-EVENT"
+
+
+def test_replace_mode_reports_every_deletion_by_kind_and_key(admin_user):
+    import_bundle(small_bundle())
+    changed = small_bundle()
+    incident = changed["incidents"][0]
+    incident["participants"] = []
+    incident["data_exposed"] = incident["data_exposed"][:1]
+    incident["events"] = incident["events"][:1]
+    incident["claims"][0]["responses"] = incident["claims"][0]["responses"][:1]
+    incident["events"][0]["citations"] = [{"source": "news-1", "quote": "other words"}]
+
+    result = import_bundle(changed, by=admin_user, mode="replace")
+
+    assert result.mode == "replace"
+    assert sorted(result.deletions, key=lambda d: (d["kind"], d["key"])) == [
+        {"kind": "citation", "incident": "acme-2020", "key": "notice/citations/news-1"},
+        {"kind": "event", "incident": "acme-2020", "key": "secret"},
+        {"kind": "exposed_data", "incident": "acme-2020", "key": "auth-tokens"},
+        {"kind": "participant", "incident": "acme-2020", "key": "finders/discoverer"},
+        {"kind": "response", "incident": "acme-2020", "key": "tokens/responses/1"},
+    ]
+    assert result.deleted == 5
+    assert Incident.objects.get().private_notes == "PRIVATE-NOTE"
+
+
+def test_replace_mode_blanks_what_the_bundle_omits():
+    import_bundle(small_bundle())
+    import_bundle(export_bundle(public=True), mode="replace")
+    assert Incident.objects.get().private_notes == ""
+    assert not Event.objects.filter(key="secret").exists()
+
+
+def test_replace_mode_needs_an_admin(editor):
+    from django.core.exceptions import PermissionDenied
+
+    import_bundle(small_bundle())
+    with pytest.raises(PermissionDenied):
+        import_bundle(small_bundle(), by=editor, mode="replace")
+    document = small_bundle()
+    document["mode"] = "replace"
+    with pytest.raises(PermissionDenied):
+        import_bundle(document, by=editor)
+
+
+def test_a_public_bundles_responses_are_matched_among_the_published_ones(editor):
+    bundle = small_bundle()
+    responses = bundle["incidents"][0]["claims"][0]["responses"]
+    responses.insert(1, {**responses[0], "statement": "DRAFT", "status": "draft"})
+    for response in responses:
+        response.setdefault("status", "published")
+    import_bundle(bundle)
+    public = export_bundle(public=True)
+    public["incidents"][0]["claims"][0]["responses"][1]["statement"] = "Yes, all of them."
+
+    result = import_bundle(public, by=editor)
+
+    assert (result.created, result.updated) == (0, 1)
+    assert [(r.statement, r.status) for r in Response.objects.order_by("position")] == [
+        ("Maybe not.", "published"),
+        ("DRAFT", "draft"),
+        ("Yes, all of them.", "published"),
+    ]
+
+
+def test_a_changed_quote_is_another_citation_in_a_merge():
+    import_bundle(small_bundle())
+    changed = small_bundle()
+    changed["incidents"][0]["events"][0]["citations"] = [
+        {"source": "news-1", "quote": "corrected words", "locator": "paragraph 2"}
+    ]
+    result = import_bundle(changed)
+    assert (result.created, result.updated) == (1, 0)
+    assert list(Event.objects.get(key="notice").citations.order_by("position").values_list("quote", flat=True)) == [
+        "exact words",
+        "corrected words",
+    ]
+
+
+def test_a_merge_keeps_the_bundles_order_and_unlisted_records_after_their_neighbour():
+    import_bundle(small_bundle())
+    changed = small_bundle()
+    events = changed["incidents"][0]["events"]
+    new = {**events[0], "key": "acknowledged", "kind": "vendor_acknowledged"}
+    changed["incidents"][0]["events"] = [new, events[0]]  # "secret" is not listed
+
+    first = import_bundle(changed)
+    again = import_bundle(changed)
+
+    assert [e["key"] for e in export_bundle()["incidents"][0]["events"]] == ["acknowledged", "notice", "secret"]
+    assert first.created == 2  # the event and its citation
+    assert (again.created, again.updated) == (0, 0)
+
+
+def test_a_document_may_ask_for_a_mode_and_the_api_answers_the_counts(admin_user):
+    from rest_framework.test import APIClient
+
+    import_bundle(small_bundle())
+    document = small_bundle()
+    document["mode"] = "replace"
+    document["incidents"][0]["events"] = document["incidents"][0]["events"][:1]
+    client = APIClient()
+    client.force_authenticate(admin_user)
+
+    response = client.post("/api/v1/bundles/", document, format="json")
+
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert (body["mode"], body["created"], body["updated"], body["deleted"]) == ("replace", 0, 0, 1)
+    assert body["deletions"] == [{"kind": "event", "incident": "acme-2020", "key": "secret"}]
+    assert body["unchanged"] > 0
+
+
+def test_import_command_replace_prints_the_deletions_and_the_counts(tmp_path):
+    import_bundle(small_bundle())
+    changed = small_bundle()
+    changed["incidents"][0]["events"] = changed["incidents"][0]["events"][:1]
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(changed))
+    out = io.StringIO()
+    call_command("import_bundle", str(path), "--replace", stdout=out)
+    assert "deleted event acme-2020: secret" in out.getvalue()
+    assert "0 record(s) created, 0 updated" in out.getvalue() and "1 deleted" in out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda b: b["incidents"][0].update(title="x" * 301), "incidents[0].title"),
+        (
+            lambda b: b["incidents"][0].update(corrections=[{"date": "2020-02-30", "text": "Fixed."}]),
+            "incidents[0].corrections[0].date",
+        ),
+    ],
+)
+def test_a_value_the_model_refuses_is_located_too(mutate, path):
+    bundle = small_bundle()
+    mutate(bundle)
+    with pytest.raises(BundleError) as excinfo:
+        import_bundle(bundle)
+    assert path in [p.path for p in excinfo.value.problems], excinfo.value.problems
+    assert not Incident.objects.exists()

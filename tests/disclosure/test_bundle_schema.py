@@ -345,3 +345,55 @@ def test_embargo_must_be_a_date_time_or_null(validator):
     assert "incidents[0].embargo_until" in error_paths(validator, doc)
     doc["incidents"][0]["embargo_until"] = "2030-01-01T00:00:00Z"
     assert validator.is_valid(doc)
+
+
+# --- reference data and import mode (optional, so earlier bundles stay valid) ----
+
+
+def reference_bundle():
+    doc = minimal_bundle()
+    doc["mode"] = "merge"
+    doc["data_classes"] = [{"slug": "voice-prints", "name": "Voice prints", "description": ""}]
+    doc["norms"] = [
+        {
+            "slug": "cert-cc",
+            "name": "CERT/CC disclosure policy",
+            "metric": "notice_to_publication",
+            "window_seconds": 45 * 86400,
+            "window_text": "45 days from first contact",
+            "source_title": "CERT/CC Vulnerability Disclosure Policy",
+            "source_url": "https://certcc.github.io/certcc_disclosure_policy/",
+            "notes": "",
+            "position": 1,
+        }
+    ]
+    return doc
+
+
+def test_data_classes_norms_and_mode_are_accepted(validator):
+    assert list(validator.iter_errors(reference_bundle())) == []
+    doc = reference_bundle()
+    doc["norms"][0]["metric"] = ""
+    doc["mode"] = "replace"
+    assert validator.is_valid(doc)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path"),
+    [
+        (lambda d: d.update(mode="overwrite"), "mode"),
+        (lambda d: d["data_classes"][0].update(slug="x" * 65), "data_classes[0].slug"),
+        (lambda d: d["data_classes"][0].update(name=""), "data_classes[0].name"),
+        (lambda d: d["data_classes"][0].update(name="x" * 101), "data_classes[0].name"),
+        (lambda d: d["norms"][0].update(metric="time_to_panic"), "norms[0].metric"),
+        (lambda d: d["norms"][0].update(window_seconds=-1), "norms[0].window_seconds"),
+        (lambda d: d["norms"][0].update(window_text="x" * 201), "norms[0].window_text"),
+        (lambda d: d["norms"][0].update(source_url="ftp://example.org"), "norms[0].source_url"),
+        (lambda d: d["norms"][0].update(source_url="https://e.org/" + "x" * 500), "norms[0].source_url"),
+        (lambda d: d["norms"][0].pop("window_text"), "norms[0]"),
+    ],
+)
+def test_bad_reference_data_is_rejected_with_its_path(validator, mutate, path):
+    doc = reference_bundle()
+    mutate(doc)
+    assert path in error_paths(validator, doc)

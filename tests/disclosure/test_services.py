@@ -93,11 +93,12 @@ def test_writes_enqueue_the_metrics_task_only_after_commit(django_capture_on_com
 def test_responses_are_appended_in_order_and_keep_history():
     claim = ClaimFactory()
     vendor = claim.incident.vendor
+    cited = [{"source": SourceFactory()}]  # the claim is published, so its responses cite a source
     first = claim_services.response_add(
-        claim=claim, responder=vendor, stance="disputed", at="2020-03-02", precision="day"
+        claim=claim, responder=vendor, stance="disputed", at="2020-03-02", precision="day", citations=cited
     )
     second = claim_services.response_add(
-        claim=claim, responder=vendor, stance="confirmed", at="2020-03-06", precision="day"
+        claim=claim, responder=vendor, stance="confirmed", at="2020-03-06", precision="day", citations=cited
     )
     assert first.position < second.position
     assert list(claim.responses.values_list("stance", flat=True)) == ["disputed", "confirmed"]

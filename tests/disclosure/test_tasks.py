@@ -6,7 +6,7 @@ from django.urls import reverse
 from disclosure import services, tasks
 from disclosure.celery import app
 from disclosure.models import IncidentMetric, MetricAggregate, RecomputeRun
-from tests.factories import EventFactory, IncidentFactory
+from tests.factories import EventCitationFactory, EventFactory, IncidentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +26,7 @@ def test_a_committed_event_change_recomputes_the_incident_and_the_aggregates(dja
             at="2020-01-05T10:14",
             precision="minute",
             status="published",
+            citations=[{"source": SourceFactory()}],
         )
     # nothing runs before the commit ...
     assert not IncidentMetric.objects.exists()
@@ -41,6 +42,7 @@ def test_a_status_change_through_a_service_reaches_the_public_figures(django_cap
     incident = IncidentFactory(timezone="UTC")
     notice_and_publication(incident)
     draft = EventFactory(incident=incident, kind="published", at="2020-01-05T10:14", precision="minute", status="draft")
+    EventCitationFactory(event=draft)
     with django_capture_on_commit_callbacks(execute=True):
         services.event_update(event=draft, description="still a draft")
     assert not IncidentMetric.objects.filter(view="public", metric="notice_to_publication").exists()

@@ -7,7 +7,8 @@ from disclosure.models import Incident
 class Command(BaseCommand):
     help = (
         "Write incidents as a bundle (disclosure-bundle/1) to standard output. Without --public this is "
-        "a full backup, private notes and drafts included."
+        "a full backup of the content: private notes and drafts included, with the data classes and the "
+        "norms (for chosen incidents, the data classes they use)."
     )
 
     def add_arguments(self, parser):

@@ -6,12 +6,23 @@ from disclosure.bundle import BundleError, import_bundle, load_document
 
 
 class Command(BaseCommand):
-    help = "Import an incident bundle (disclosure-bundle/1). Validates first; writes all or nothing."
+    help = (
+        "Import an incident bundle (disclosure-bundle/1). Validates first; writes all or nothing. Merges by "
+        "default: creates and updates what the bundle holds and deletes nothing."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", help="Path of the bundle JSON file, or - for standard input.")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help=(
+                "Make each incident in the bundle exactly what the bundle says: fields it omits take their "
+                "defaults and the parts it does not list are deleted (each deletion is printed)."
+            ),
+        )
 
-    def handle(self, *args, path, **options):
+    def handle(self, *args, path, replace, **options):
         if path == "-":
             import sys
 
@@ -22,15 +33,19 @@ class Command(BaseCommand):
             except OSError as exc:
                 raise CommandError(f"Cannot read {path}: {exc.strerror}") from exc
         try:
-            result = import_bundle(load_document(text))
+            # Without --replace the document's own "mode" decides (merge when it has none).
+            result = import_bundle(load_document(text), mode="replace" if replace else None)
         except BundleError as exc:
             for problem in exc.problems:
                 self.stderr.write(f"error: {problem}")
             raise CommandError(
                 f"{path}: bundle refused ({len(exc.problems)} problem(s)); nothing was written."
             ) from exc
+        for deletion in result.deletions:
+            self.stdout.write(f"deleted {deletion['kind']} {deletion['incident']}: {deletion['key']}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Imported {result.incidents} incident(s): {result.created} record(s) created, {result.updated} updated."
+                f"Imported {result.incidents} incident(s) ({result.mode}): {result.created} record(s) created, "
+                f"{result.updated} updated, {result.unchanged} unchanged, {result.deleted} deleted."
             )
         )
