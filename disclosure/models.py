@@ -262,6 +262,12 @@ class Incident(Tracked):
     def get_absolute_url(self):
         return reverse("disclosure:incident-detail", kwargs={"slug": self.slug})
 
+    def clean(self):
+        super().clean()
+        # Checked here, so that every entry point (services, admin, bundles) refuses it alike.
+        if self.status == IncidentStatus.RETRACTED and not self.retraction_notice.strip():
+            raise ValidationError({"retraction_notice": "A retracted incident must say why it was retracted."})
+
     @property
     def is_retracted(self):
         return self.status == self.Status.RETRACTED

@@ -247,16 +247,9 @@ def source_update(*, source, by=None, **fields):
 # --- incidents -------------------------------------------------------------
 
 
-def _check_retraction(incident):
-    if incident.status == Incident.Status.RETRACTED and not incident.retraction_notice.strip():
-        raise ValidationError({"retraction_notice": "A retracted incident must say why it was retracted."})
-
-
 @transaction.atomic
 def incident_create(*, by=None, **fields):
-    incident = Incident(**fields)
-    _check_retraction(incident)
-    incident = _assign(incident, {}, by)
+    incident = _assign(Incident(), fields, by)
     incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
     return incident
 
@@ -264,10 +257,7 @@ def incident_create(*, by=None, **fields):
 @transaction.atomic
 def incident_update(*, incident, by=None, **fields):
     """Edit an incident. Its status and embargo, and anything the public can see, need an editor (roles.py)."""
-    for name, value in fields.items():
-        setattr(incident, name, value)
-    _check_retraction(incident)
-    saved = record_save(instance=incident, by=by)
+    saved = record_save(instance=incident, fields=fields, by=by)
     if saved.changed:
         incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
     return incident

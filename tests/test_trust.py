@@ -199,3 +199,17 @@ def test_the_api_shows_staff_who_changed_a_record(editor, story):
     assert staff["updated_at"]
     public = APIClient().get("/api/v1/incidents/pub/").json()
     assert "updated_by" not in public and "created_by" not in public
+
+
+def test_a_retraction_needs_its_public_notice_at_every_entry_point(story):
+    from disclosure.bundle import BundleError, export_bundle, import_bundle
+
+    document = export_bundle(slugs=["pub"])
+    document["incidents"][0]["status"] = "retracted"
+    document["incidents"][0].pop("retraction_notice", None)
+    with pytest.raises(BundleError) as refused:
+        import_bundle(document)
+    assert any(p.path == "incidents[0].retraction_notice" for p in refused.value.problems), refused.value.problems
+    with pytest.raises(services.ValidationError):
+        services.incident_update(incident=story["incident"], status="retracted")
+    assert Incident.objects.get(slug="pub").status == "published"
