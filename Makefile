@@ -39,7 +39,7 @@ format: install
 	$(BIN)/ruff format .
 
 worker: install
-	$(BIN)/celery -A disclosure worker --beat --loglevel=info
+	$(BIN)/celery -A config worker --beat --loglevel=info
 
 bench: install
 	$(BIN)/python bench/recompute.py

@@ -169,7 +169,7 @@ def main():
     args = parser.parse_args()
 
     cleanup = throwaway_database()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disclosure.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.pop("CELERY_BROKER_URL", None)  # tasks stay eager; the generator enqueues none anyway
     import django
 

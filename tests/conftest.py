@@ -27,7 +27,7 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _eager_celery(settings):
     """The suite runs tasks in-process; integration tests start a real worker themselves."""
-    from disclosure.celery import app
+    from config.celery import app
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True

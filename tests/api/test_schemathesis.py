@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from schemathesis.checks import CHECKS
 from schemathesis.config import SchemathesisConfig
 
-from disclosure.wsgi import application
+from config.wsgi import application
 
 pytestmark = pytest.mark.django_db
 

@@ -153,7 +153,7 @@ def test_a_view_that_is_gone_takes_its_set_with_it():
 DIGEST_SCRIPT = """
 import os, sys
 sys.path.insert(0, os.getcwd())
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "disclosure.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django
 django.setup()
 from disclosure import metrics

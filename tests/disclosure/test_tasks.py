@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from config.celery import app
 from disclosure import services, tasks
-from disclosure.celery import app
 from disclosure.models import IncidentMetric, MetricAggregate, RecomputeRun
 from tests.factories import EventCitationFactory, EventFactory, IncidentFactory, SourceFactory
 

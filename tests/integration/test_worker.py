@@ -16,8 +16,8 @@ import pytest
 from celery.result import EagerResult
 from django.db import connection
 
+from config.celery import app
 from disclosure import services, tasks
-from disclosure.celery import app
 from disclosure.models import IncidentMetric
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +66,7 @@ def worker():
         **os.environ,
         "CELERY_BROKER_URL": BROKER,
         "DATABASE_URL": worker_database_url(),
-        "DJANGO_SETTINGS_MODULE": "disclosure.settings",
+        "DJANGO_SETTINGS_MODULE": "config.settings",
     }
     log = tempfile.NamedTemporaryFile("w+", prefix="celery-worker-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
@@ -75,7 +75,7 @@ def worker():
             "-m",
             "celery",
             "-A",
-            "disclosure",
+            "config",
             "worker",
             "--pool=solo",
             "--concurrency=1",

@@ -80,8 +80,8 @@ MIDDLEWARE = [
 # from the admin's history page would write around them, so that button is off.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-ROOT_URLCONF = "disclosure.urls"
-WSGI_APPLICATION = "disclosure.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
