@@ -178,8 +178,9 @@ def main():
     from django.db import connection
     from django.db.backends.signals import connection_created
 
-    from disclosure import metrics
-    from disclosure.models import Event, Incident, IncidentMetric
+    from disclosure.models import Event, Incident
+    from metrics import services as metrics
+    from metrics.models import IncidentMetric
 
     try:
         call_command("migrate", verbosity=0)

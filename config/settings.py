@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "simple_history",
     "disclosure",
     "claims",
+    "metrics",
 ]
 
 MIDDLEWARE = [
@@ -165,7 +166,7 @@ CELERY_TASK_TIME_LIMIT = 660
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "recompute-all-metrics": {
-        "task": "disclosure.tasks.recompute_all_metrics",
+        "task": "metrics.tasks.recompute_all_metrics",
         "schedule": crontab(minute=7),
     },
 }

@@ -228,6 +228,3 @@ class CorrectionAdmin(ServiceAdmin):
     list_display = ["incident", "date", "text"]
     list_select_related = ["incident"]
     inlines = [CorrectionCitationInline]
-
-
-from . import metrics_admin  # noqa: E402, F401  (registers the metrics admin)

@@ -53,6 +53,7 @@ from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator
 
 from claims.models import Claim, ClaimCitation, Response, ResponseCitation
+from metrics.models import Norm
 
 from . import roles, services, timemath, timetext
 from .models import (
@@ -63,7 +64,6 @@ from .models import (
     EventCitation,
     ExposedData,
     Incident,
-    Norm,
     Organization,
     Participant,
     Source,

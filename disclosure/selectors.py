@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from claims.models import STANCE_LABELS, Claim, ClaimCitation, Response, ResponseCitation
+from metrics.models import IncidentMetric, Metric, MetricAggregate, MetricView, Norm
 
 from . import timemath
 from .filters import REPORTER_ROLES, with_listing_figures, year_instant
@@ -25,11 +26,6 @@ from .models import (
     EventCitation,
     ExposedData,
     Incident,
-    IncidentMetric,
-    Metric,
-    MetricAggregate,
-    MetricView,
-    Norm,
     Organization,
     Participant,
 )

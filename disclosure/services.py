@@ -26,6 +26,7 @@ from .models import (
     Participant,
     Source,
 )
+from .signals import incident_changed
 
 
 def _require(user, perm):
@@ -212,17 +213,12 @@ def _next_position(queryset):
 
 
 def incident_metrics_enqueue(*, incident_id, embargo_until=None):
-    """Recompute the incident's metrics once the current transaction has committed.
+    """Say that an incident's figures may have changed: the metrics app recomputes them after the commit.
 
-    An embargo that lifts later makes the incident public without any write, so
-    a second recomputation is scheduled for that instant; the hourly full
-    recompute is the safety net if the worker loses it (idempotent either way).
+    `disclosure` does not know about metrics (they sit in a higher layer); it
+    sends `incident_changed`, and `metrics.receivers` enqueues the work.
     """
-    from .tasks import recompute_incident_metrics
-
-    transaction.on_commit(lambda: recompute_incident_metrics.delay(incident_id))
-    if embargo_until is not None and embargo_until > timezone.now():
-        transaction.on_commit(lambda: recompute_incident_metrics.apply_async((incident_id,), eta=embargo_until))
+    incident_changed.send(sender=Incident, incident_id=incident_id, embargo_until=embargo_until)
 
 
 # --- organisations and sources -------------------------------------------

@@ -15,10 +15,11 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from metrics.models import Metric
+
 from . import selectors
 from .bundle import dumps, export_bundle
 from .filters import SORT_CHOICES, IncidentFilter
-from .models import Metric
 
 PAGE_SIZE = 20
 BY_CHOICES = [("year", "year"), ("reporter", "reporting organisation"), ("vendor", "vendor")]

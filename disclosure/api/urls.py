@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from .views import api_not_found
 
 urlpatterns: list = [
-    path("v1/", include("disclosure.api.metrics_urls")),
+    path("v1/", include("metrics.api.urls")),
     path("v1/", include("disclosure.api.v1_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file, so the page needs no inline script (CSP).

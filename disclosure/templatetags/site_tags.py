@@ -4,8 +4,9 @@ from django import template
 from django.utils.html import format_html
 
 from claims.models import STANCE_LABELS
-from disclosure import metrics, timemath
-from disclosure.models import Metric
+from disclosure import timemath
+from metrics import services as metrics
+from metrics.models import Metric
 
 register = template.Library()
 

@@ -26,12 +26,11 @@ from disclosure.models import (
     EventCitation,
     ExposedData,
     Incident,
-    Metric,
-    Norm,
     Organization,
     Participant,
     Source,
 )
+from metrics.models import Metric, Norm
 from tests.factories import (
     ClaimCitationFactory,
     ClaimFactory,

@@ -8,8 +8,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from disclosure import metrics, services, timemath
-from disclosure.models import Event, Incident, IncidentMetric
+from disclosure import services, timemath
+from disclosure.models import Event, Incident
+from metrics import services as metrics
+from metrics.models import IncidentMetric
 from tests.factories import EventFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db

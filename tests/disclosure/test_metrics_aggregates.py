@@ -8,8 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from disclosure import metrics
-from disclosure.models import Incident, IncidentMetric, MetricAggregate, RecomputeRun, ResponseAggregate
+from disclosure.models import Incident
+from metrics import services as metrics
+from metrics.models import IncidentMetric, MetricAggregate, RecomputeRun, ResponseAggregate
 from tests.factories import (
     ClaimFactory,
     EventFactory,

@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import F
 
-from disclosure import metrics
-from disclosure.models import Event, IncidentMetric, IncidentMetricSet
+from disclosure.models import Event
+from metrics import services as metrics
+from metrics.models import IncidentMetric, IncidentMetricSet
 from tests.factories import EventFactory, IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,7 +157,7 @@ sys.path.insert(0, os.getcwd())
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import django
 django.setup()
-from disclosure import metrics
+from metrics import services as metrics
 figures = {
     "notice_to_publication": (840, 780, 900, False, 11, 12),
     "notice_to_acknowledgement": (5, 4, 6, True, 11, None),

@@ -24,9 +24,10 @@ from claims.models import STANCE_LABELS, Claim, Response
 from disclosure import services, timemath
 from disclosure.bundle import BundleError, import_bundle, load_document
 from disclosure.filters import SORT_CHOICES
-from disclosure.metrics import metrics_recompute_all
-from disclosure.models import DataClass, Event, Incident, Metric, Norm, Organization, Participant, Source
+from disclosure.models import DataClass, Event, Incident, Organization, Participant, Source
 from disclosure.templatetags.charts import MAX_TICKS, _scale, _ticks
+from metrics.models import Metric, Norm
+from metrics.services import metrics_recompute_all
 from tests.disclosure.test_bundle import small_bundle
 from tests.disclosure.test_bundle_schema import minimal_bundle
 from tests.factories import EventFactory, IncidentFactory, OrganizationFactory, ParticipantFactory

@@ -81,7 +81,7 @@ def test_an_admin_may_retract_with_a_notice_only(admin_user):
 
 def test_writes_enqueue_the_metrics_task_only_after_commit(django_capture_on_commit_callbacks):
     incident = IncidentFactory()
-    with mock.patch("disclosure.tasks.recompute_incident_metrics.delay") as delay:
+    with mock.patch("metrics.receivers.recompute_incident_metrics.delay") as delay:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             services.event_create(incident=incident, key="k", kind="published", at="2020-01-01", precision="day")
         delay.assert_not_called()
@@ -118,7 +118,7 @@ def test_an_embargoed_incident_is_recomputed_again_when_the_embargo_lifts(django
 
     lifts = timezone.now() + timedelta(days=2)
     with (
-        mock.patch("disclosure.tasks.recompute_incident_metrics") as task,
+        mock.patch("metrics.receivers.recompute_incident_metrics") as task,
         django_capture_on_commit_callbacks(execute=True),
     ):
         incident = services.incident_create(
@@ -131,7 +131,7 @@ def test_an_embargoed_incident_is_recomputed_again_when_the_embargo_lifts(django
 def test_adding_a_participant_recomputes_the_incident(django_capture_on_commit_callbacks):
     incident = IncidentFactory()
     with (
-        mock.patch("disclosure.tasks.recompute_incident_metrics.delay") as delay,
+        mock.patch("metrics.receivers.recompute_incident_metrics.delay") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         services.participant_add(incident=incident, organization=OrganizationFactory(), role="discoverer")

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.utils import timezone
 
-from disclosure.models import IncidentMetric
+from metrics.models import IncidentMetric
 from tests.factories import (
     ClaimFactory,
     EventFactory,

@@ -7,7 +7,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from django.utils import timezone
 
-from disclosure.models import IncidentMetric, Metric
+from metrics.models import IncidentMetric, Metric
 from tests.factories import (
     ClaimCitationFactory,
     ClaimFactory,

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from config.celery import app
-from disclosure import services, tasks
-from disclosure.models import IncidentMetric, MetricAggregate, RecomputeRun
+from disclosure import services
+from metrics import tasks
+from metrics.models import IncidentMetric, MetricAggregate, RecomputeRun
 from tests.factories import EventCitationFactory, EventFactory, IncidentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
@@ -86,21 +87,21 @@ def test_staff_start_a_full_recompute_from_the_admin_and_see_its_progress(
     staff_client, wyze, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = staff_client.post(reverse("admin:disclosure_recomputerun_start"))
+        response = staff_client.post(reverse("admin:metrics_recomputerun_start"))
     assert response.status_code == 302
     run = RecomputeRun.objects.filter(kind="full").get()
     assert (run.state, run.done, run.total) == ("done", 1, 1)
-    page = staff_client.get(reverse("admin:disclosure_recomputerun_changelist"))
+    page = staff_client.get(reverse("admin:metrics_recomputerun_changelist"))
     assert b'<progress value="1" max="1">' in page.content
     assert b"http-equiv" not in page.content  # nothing running: no refresh
 
 
 def test_the_recompute_page_refreshes_while_a_run_is_in_progress(staff_client):
     RecomputeRun.objects.create(state="running", total=10, done=4)
-    page = staff_client.get(reverse("admin:disclosure_recomputerun_changelist"))
+    page = staff_client.get(reverse("admin:metrics_recomputerun_changelist"))
     assert b'<meta http-equiv="refresh"' in page.content
     assert b'<progress value="4" max="10">' in page.content
 
 
 def test_starting_a_recompute_needs_a_post(staff_client):
-    assert staff_client.get(reverse("admin:disclosure_recomputerun_start")).status_code == 405
+    assert staff_client.get(reverse("admin:metrics_recomputerun_start")).status_code == 405

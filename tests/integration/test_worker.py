@@ -17,8 +17,9 @@ from celery.result import EagerResult
 from django.db import connection
 
 from config.celery import app
-from disclosure import services, tasks
-from disclosure.models import IncidentMetric
+from disclosure import services
+from metrics import tasks
+from metrics.models import IncidentMetric
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("CELERY_INTEGRATION_BROKER_URL", "")
@@ -133,6 +134,8 @@ def test_a_change_committed_by_the_web_process_is_reflected_by_the_worker(worker
     incident = services.incident_create(
         slug="worker-check", title="Worker check", vendor=vendor, timezone="America/Los_Angeles", status="published"
     )
+    article = services.source_create(key="worker-article", title="The report", kind="article")
+    cited = [{"source": article}]  # a published event cites its source
     services.event_create(
         incident=incident,
         key="notice",
@@ -140,9 +143,16 @@ def test_a_change_committed_by_the_web_process_is_reflected_by_the_worker(worker
         at="2019-12-26T09:21",
         precision="minute",
         status="published",
+        citations=cited,
     )
     published = services.event_create(
-        incident=incident, key="report", kind="published", at="2019-12-26T09:35", precision="minute", status="published"
+        incident=incident,
+        key="report",
+        kind="published",
+        at="2019-12-26T09:35",
+        precision="minute",
+        status="published",
+        citations=cited,
     )
     # Nothing is computed in this process: the tasks go to the broker.
     assert not isinstance(tasks.recompute_incident_metrics.delay(incident.pk), EagerResult)

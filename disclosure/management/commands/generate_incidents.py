@@ -128,7 +128,7 @@ class Command(BaseCommand):
             f"in {time.perf_counter() - started:.1f} s."
         )
         if not no_metrics:
-            from disclosure.metrics import metrics_recompute_all
+            from metrics.services import metrics_recompute_all
 
             started = time.perf_counter()
             summary = metrics_recompute_all()

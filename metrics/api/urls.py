@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import metrics
+from . import views as metrics
 
 app_name = "api-metrics"
 

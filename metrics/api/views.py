@@ -18,13 +18,14 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from disclosure import metrics
-from disclosure.models import Incident, IncidentMetric, Metric, MetricAggregate, MetricView, Norm, ResponseAggregate
+from disclosure.api.pagination import BoundedPageNumberPagination
+from disclosure.api.permissions import sees_everything
+from disclosure.api.renderers import CSVRenderer
+from disclosure.api.serializers import ErrorSerializer
+from disclosure.models import Incident
 
-from .pagination import BoundedPageNumberPagination
-from .permissions import sees_everything
-from .renderers import CSVRenderer
-from .serializers import ErrorSerializer
+from .. import services as metrics
+from ..models import IncidentMetric, Metric, MetricAggregate, MetricView, Norm, ResponseAggregate
 
 VIEW_PARAMETER = OpenApiParameter(
     "view",

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from disclosure.metrics import metrics_recompute_all
+from metrics.services import metrics_recompute_all
 
 
 class Command(BaseCommand):

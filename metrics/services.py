@@ -41,17 +41,17 @@ from django.db import connection, connections, transaction
 from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q
 from django.utils import timezone
 
-from . import timemath
+from claims.models import Claim, Response
+from disclosure import timemath
+from disclosure.models import Event, Incident, Participant
+
 from .models import (
-    Event,
-    Incident,
     IncidentMetric,
     IncidentMetricSet,
     Metric,
     MetricAggregate,
     MetricView,
     Norm,
-    Participant,
     RecomputeRun,
     ResponseAggregate,
 )
@@ -707,7 +707,6 @@ def _response_inputs():
     `with_vendor_stance()` read (status, incident; claim, responder, stance, status,
     position): with the incidents' vendors and public set, all the response aggregates
     depend on. Their fingerprints cost a fraction of computing the stances."""
-    from claims.models import Claim, Response
 
     claims = Claim.objects.order_by("pk").values_list("pk", "incident_id", "status")
     responses = Response.objects.order_by("pk").values_list(
@@ -890,7 +889,6 @@ def _rebuild_response_aggregates(now):
 
 
 def _response_aggregates(now):
-    from claims.models import Claim
 
     rows = []
     for view in MetricView.values:

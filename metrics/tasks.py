@@ -13,7 +13,7 @@ from datetime import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from . import metrics
+from . import services as metrics
 from .models import RecomputeRun
 
 RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_backoff_max": 300, "retry_jitter": True}

@@ -12,8 +12,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from . import timemath
-from .admin import ServiceAdmin
+from disclosure import timemath
+from disclosure.admin import ServiceAdmin
+
 from .models import IncidentMetric, MetricAggregate, Norm, RecomputeRun, ResponseAggregate
 
 
@@ -30,7 +31,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
             "title": f"{self.opts.verbose_name_plural.capitalize()} are computed, not entered",
             **(extra_context or {}),
         }
-        return TemplateResponse(request, "admin/disclosure/computed_add.html", context)
+        return TemplateResponse(request, "admin/metrics/computed_add.html", context)
 
     def has_add_permission(self, request):
         return False
@@ -111,7 +112,7 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
 
     def get_urls(self):
         start = self.admin_site.admin_view(require_POST(self.start_view))
-        return [path("start/", start, name="disclosure_recomputerun_start"), *super().get_urls()]
+        return [path("start/", start, name="metrics_recomputerun_start"), *super().get_urls()]
 
     def changelist_view(self, request, extra_context=None):
         active = RecomputeRun.objects.filter(state__in=[RecomputeRun.State.QUEUED, RecomputeRun.State.RUNNING])
@@ -126,4 +127,4 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
             run = RecomputeRun.objects.create(kind=RecomputeRun.Kind.FULL)
             transaction.on_commit(lambda: recompute_all_metrics.delay(run.pk))
         messages.success(request, "A full recompute of every incident's metrics and the aggregates has started.")
-        return redirect(reverse("admin:disclosure_recomputerun_changelist"))
+        return redirect(reverse("admin:metrics_recomputerun_changelist"))
