@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-BUNDLE := disclosure/bundles/wyze-2019.json
+BUNDLE := interchange/bundles/wyze-2019.json
 
 .PHONY: run test install db lint format bench worker clean
 
@@ -27,11 +27,13 @@ run: db
 test: install
 	@scripts/ensure-chromium
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff format --check .
 
 format: install

@@ -6,30 +6,10 @@ from simple_history.models import HistoricalRecords
 
 from disclosure.models import CitationBase, Incident, Organization, PublicationStatus, RecordedTime, slug_validator
 
+from .choices import AWAITING_RESPONSE, STANCE_LABELS, ClaimCategory, Stance
 from .querysets import ClaimQuerySet, ResponseQuerySet
 
-
-class Stance(models.TextChoices):
-    CONFIRMED = "confirmed", "confirmed"
-    PARTIALLY_CONFIRMED = "partially_confirmed", "partly confirmed"
-    DISPUTED = "disputed", "disputed"
-    DENIED = "denied", "denied"
-    NO_COMMENT = "no_comment", "no comment"
-
-
-AWAITING_RESPONSE = "awaiting_response"
-STANCE_LABELS = {**dict(Stance.choices), AWAITING_RESPONSE: "awaiting response"}
-
-
-class ClaimCategory(models.TextChoices):
-    DATA_EXPOSURE = "data_exposure", "data exposure"
-    SCOPE = "scope", "scope"
-    ATTRIBUTION = "attribution", "attribution"
-    DATA_FLOW = "data_flow", "data flow"
-    PRIOR_INCIDENT = "prior_incident", "prior incident"
-    DISCLOSURE_PROCESS = "disclosure_process", "disclosure process"
-    REMEDIATION = "remediation", "remediation"
-    OTHER = "other", "other"
+__all__ = ["AWAITING_RESPONSE", "STANCE_LABELS", "ClaimCategory", "Stance"]  # importable from models too
 
 
 class Claim(RecordedTime):

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "disclosure",
     "claims",
     "metrics",
+    "interchange",
+    "web",
 ]
 
 MIDDLEWARE = [

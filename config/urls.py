@@ -5,6 +5,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/", include("disclosure.api.urls")),
-    path("", include("disclosure.site_urls")),
+    path("api/", include("config.api_urls")),
+    path("", include("web.urls")),
 ]

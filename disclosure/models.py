@@ -14,6 +14,15 @@ from django.utils import timezone as django_timezone
 from simple_history.models import HistoricalRecords
 
 from . import timemath, timetext
+from .choices import (
+    EventKind,
+    IncidentStatus,
+    OrganizationKind,
+    ParticipantRole,
+    Precision,
+    PublicationStatus,
+    SourceKind,
+)
 from .querysets import (
     DataClassQuerySet,
     EventQuerySet,
@@ -57,15 +66,6 @@ class Tracked(models.Model):
 
     class Meta:
         abstract = True
-
-
-class Precision(models.TextChoices):
-    SECOND = "second", "to the second"
-    MINUTE = "minute", "to the minute"
-    HOUR = "hour", "to the hour"
-    DAY = "day", "to the day"
-    MONTH = "month", "to the month"
-    YEAR = "year", "to the year"
 
 
 class RecordedTime(Tracked):
@@ -134,15 +134,6 @@ class RecordedTime(Tracked):
         return timetext.describe(self.at, self.precision, self.approximate) if self.at else ""
 
 
-class OrganizationKind(models.TextChoices):
-    VENDOR = "vendor", "vendor"
-    RESEARCHER = "researcher", "researcher"
-    MEDIA = "media", "media"
-    PLATFORM = "platform", "platform"
-    REGULATOR = "regulator", "regulator"
-    OTHER = "other", "other"
-
-
 class Organization(Tracked):
     Kind = OrganizationKind
 
@@ -172,17 +163,6 @@ class Organization(Tracked):
         return reverse("disclosure:organization-detail", kwargs={"slug": self.slug})
 
 
-class SourceKind(models.TextChoices):
-    ARTICLE = "article", "article"
-    BLOG_POST = "blog_post", "blog post"
-    FORUM_POST = "forum_post", "forum post"
-    SOCIAL_POST = "social_post", "social media post"
-    ADVISORY = "advisory", "advisory"
-    PRESS_RELEASE = "press_release", "press release"
-    FILING = "filing", "filing"
-    OTHER = "other", "other"
-
-
 class Source(RecordedTime):
     Kind = SourceKind
 
@@ -208,13 +188,6 @@ class Source(RecordedTime):
 
     def __str__(self):
         return self.title
-
-
-class IncidentStatus(models.TextChoices):
-    DRAFT = "draft", "draft"
-    REVIEW = "review", "in review"
-    PUBLISHED = "published", "published"
-    RETRACTED = "retracted", "retracted"
 
 
 class Incident(Tracked):
@@ -271,15 +244,6 @@ class Incident(Tracked):
     @property
     def is_retracted(self):
         return self.status == self.Status.RETRACTED
-
-
-class ParticipantRole(models.TextChoices):
-    DISCOVERER = "discoverer", "discoverer"
-    VERIFIER = "verifier", "verifier"
-    PUBLISHER = "publisher", "publisher"
-    NOTIFIER = "notifier", "notifier"
-    VENDOR = "vendor", "vendor"
-    OTHER = "other", "other"
 
 
 class Participant(Tracked):
@@ -344,25 +308,6 @@ class ExposedData(Tracked):
 
     def __str__(self):
         return str(self.data_class)
-
-
-class EventKind(models.TextChoices):
-    EXPOSURE_STARTED = "exposure_started", "exposure started"
-    DISCOVERED = "discovered", "discovered"
-    VENDOR_NOTIFIED = "vendor_notified", "vendor notified"
-    VENDOR_ACKNOWLEDGED = "vendor_acknowledged", "vendor acknowledged"
-    PUBLISHED = "published", "published"
-    VENDOR_AWARE = "vendor_aware", "vendor aware"
-    REMEDIATED = "remediated", "remediated"
-    VENDOR_STATEMENT = "vendor_statement", "vendor statement"
-    USERS_NOTIFIED = "users_notified", "users notified"
-    REGULATOR_NOTIFIED = "regulator_notified", "regulator notified"
-    OTHER = "other", "other"
-
-
-class PublicationStatus(models.TextChoices):
-    DRAFT = "draft", "draft"
-    PUBLISHED = "published", "published"
 
 
 class Event(RecordedTime):

@@ -19,13 +19,27 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from .choices import IncidentStatus, PublicationStatus
+
+# What else makes an organisation or a source public, registered by the layers above
+# (claims: claimants, responders, sources cited by claims and responses), which this
+# module cannot import. Each entry is `now -> Q` over the organisation's or source's id.
+PUBLIC_REFERENCES = {"organization": [], "source": []}
+
+
+def register_public_reference(kind, reference):
+    """Add `reference(now) -> Q` to what makes an organisation or a source ("organization"/"source") public."""
+    if reference not in PUBLIC_REFERENCES[kind]:
+        PUBLIC_REFERENCES[kind].append(reference)
+
 
 def _model(label):
+    # Models of this app only: they import this module, so it cannot import them.
     return apps.get_model(label)
 
 
 class IncidentQuerySet(models.QuerySet):
-    PUBLIC_STATUSES = ("published", "retracted")
+    PUBLIC_STATUSES = (IncidentStatus.PUBLISHED, IncidentStatus.RETRACTED)
 
     def public(self, now=None):
         now = now or timezone.now()
@@ -52,7 +66,9 @@ class DataClassQuerySet(models.QuerySet):
 
 class EventQuerySet(models.QuerySet):
     def public(self, now=None):
-        return self.filter(status="published", incident__in=_model("disclosure.Incident").objects.public(now))
+        return self.filter(
+            status=PublicationStatus.PUBLISHED, incident__in=_model("disclosure.Incident").objects.public(now)
+        )
 
 
 class OrganizationQuerySet(models.QuerySet):
@@ -60,8 +76,6 @@ class OrganizationQuerySet(models.QuerySet):
         Incident = _model("disclosure.Incident")
         Participant = _model("disclosure.Participant")
         Event = _model("disclosure.Event")
-        Claim = _model("claims.Claim")
-        Response = _model("claims.Response")
         Source = _model("disclosure.Source")
         events = Event.objects.public(now)
         referenced = (
@@ -69,10 +83,10 @@ class OrganizationQuerySet(models.QuerySet):
             | Q(id__in=Participant.objects.public(now).values("organization_id"))
             | Q(id__in=events.exclude(actor=None).values("actor_id"))
             | Q(id__in=events.exclude(target=None).values("target_id"))
-            | Q(id__in=Claim.objects.public(now).values("claimant_id"))
-            | Q(id__in=Response.objects.public(now).values("responder_id"))
             | Q(id__in=Source.objects.public(now).exclude(outlet=None).values("outlet_id"))
         )
+        for reference in PUBLIC_REFERENCES["organization"]:
+            referenced |= reference(now)
         return self.filter(referenced)
 
 
@@ -80,20 +94,13 @@ class SourceQuerySet(models.QuerySet):
     def public(self, now=None):
         EventCitation = _model("disclosure.EventCitation")
         CorrectionCitation = _model("disclosure.CorrectionCitation")
-        ClaimCitation = _model("claims.ClaimCitation")
-        ResponseCitation = _model("claims.ResponseCitation")
         Event = _model("disclosure.Event")
-        Claim = _model("claims.Claim")
-        Response = _model("claims.Response")
         Incident = _model("disclosure.Incident")
-        cited = (
-            Q(id__in=EventCitation.objects.filter(event__in=Event.objects.public(now)).values("source_id"))
-            | Q(id__in=ClaimCitation.objects.filter(claim__in=Claim.objects.public(now)).values("source_id"))
-            | Q(id__in=ResponseCitation.objects.filter(response__in=Response.objects.public(now)).values("source_id"))
-            | Q(
-                id__in=CorrectionCitation.objects.filter(correction__incident__in=Incident.objects.public(now)).values(
-                    "source_id"
-                )
+        cited = Q(id__in=EventCitation.objects.filter(event__in=Event.objects.public(now)).values("source_id")) | Q(
+            id__in=CorrectionCitation.objects.filter(correction__incident__in=Incident.objects.public(now)).values(
+                "source_id"
             )
         )
+        for reference in PUBLIC_REFERENCES["source"]:
+            cited |= reference(now)
         return self.filter(cited)

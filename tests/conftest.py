@@ -3,10 +3,10 @@ import os
 import pytest
 from django.contrib.auth.models import Group
 
-from disclosure.bundle import import_bundle, load_document
 from disclosure.models import Incident
+from interchange.bundle import import_bundle, load_document
 
-WYZE_BUNDLE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "disclosure", "bundles", "wyze-2019.json")
+WYZE_BUNDLE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "interchange", "bundles", "wyze-2019.json")
 
 
 @pytest.fixture(autouse=True)

@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = [ROOT / "disclosure", ROOT / "claims"]
+APPS = [ROOT / name for name in ("disclosure", "claims", "metrics", "interchange", "web")]
 TEMPLATES = ROOT / "templates"
 
 # Files allowed to set a record's status: the services, and the bundle import
 # (itself a service that writes a validated document).
-STATUS_WRITERS = {"disclosure/services.py", "claims/services.py", "disclosure/bundle.py"}
+STATUS_WRITERS = {"disclosure/services.py", "claims/services.py", "interchange/bundle.py"}
 
 
 def python_files():

@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim, Response
-from disclosure.bundle import BundleError, dumps, export_bundle, import_bundle
 from disclosure.models import (
     Correction,
     DataClass,
@@ -31,6 +30,7 @@ from disclosure.models import (
     Organization,
     Participant,
 )
+from interchange.bundle import BundleError, dumps, export_bundle, import_bundle
 from tests.api.conftest import token_client
 from tests.factories import (
     ClaimCitationFactory,

@@ -202,7 +202,7 @@ def test_the_api_shows_staff_who_changed_a_record(editor, story):
 
 
 def test_a_retraction_needs_its_public_notice_at_every_entry_point(story):
-    from disclosure.bundle import BundleError, export_bundle, import_bundle
+    from interchange.bundle import BundleError, export_bundle, import_bundle
 
     document = export_bundle(slugs=["pub"])
     document["incidents"][0]["status"] = "retracted"

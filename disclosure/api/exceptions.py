@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from disclosure.bundle import BundleError, json_path
+from disclosure.errors import LocatedError, json_path
 
 NON_FIELD_KEYS = {api_settings.NON_FIELD_ERRORS_KEY, "__all__"}
 
@@ -59,7 +59,7 @@ def django_validation_detail(exc, field_map=None):
 
 
 def api_exception_handler(exc, context):
-    if isinstance(exc, BundleError):
+    if isinstance(exc, LocatedError):
         return Response(error_body((p.path, p.message) for p in exc.problems), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(django_validation_detail(exc))

@@ -5,8 +5,16 @@ the codes it can answer with, e.g. `responses={200: ..., **errors(400, 404, 429)
 """
 
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 
-from .serializers import ErrorSerializer
+
+class ErrorItemSerializer(serializers.Serializer):
+    path = serializers.CharField(help_text="Where the error is, e.g. 'time.at' or 'incidents[0].events[2].key'.")
+    message = serializers.CharField()
+
+
+class ErrorSerializer(serializers.Serializer):
+    errors = ErrorItemSerializer(many=True)
 
 
 def errors(*codes):

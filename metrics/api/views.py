@@ -18,10 +18,10 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from disclosure.api.openapi import ErrorSerializer
 from disclosure.api.pagination import BoundedPageNumberPagination
 from disclosure.api.permissions import sees_everything
 from disclosure.api.renderers import CSVRenderer
-from disclosure.api.serializers import ErrorSerializer
 from disclosure.models import Incident
 
 from .. import services as metrics

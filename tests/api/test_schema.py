@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from disclosure.api import serializers
+from web.api import serializers
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,6 @@ from rest_framework.test import APIClient
 
 from claims.models import Claim, ClaimCitation, Response, ResponseCitation
 from disclosure import roles, services
-from disclosure.bundle import dumps, export_bundle, import_bundle, load_document, schema
 from disclosure.models import (
     Correction,
     CorrectionCitation,
@@ -30,6 +29,7 @@ from disclosure.models import (
     Participant,
     Source,
 )
+from interchange.bundle import dumps, export_bundle, import_bundle, load_document, schema
 from metrics.models import Metric, Norm
 from tests.factories import (
     ClaimCitationFactory,

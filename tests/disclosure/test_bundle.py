@@ -8,8 +8,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from claims.models import Claim, Response
-from disclosure.bundle import BundleError, export_bundle, import_bundle
 from disclosure.models import Event, Incident, Organization, Source
+from interchange.bundle import BundleError, export_bundle, import_bundle
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 MAIN = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = MAIN / "disclosure" / "schema" / "bundle-v1.schema.json"
-WYZE_PATH = MAIN / "disclosure" / "bundles" / "wyze-2019.json"
+SCHEMA_PATH = MAIN / "interchange" / "schema" / "bundle-v1.schema.json"
+WYZE_PATH = MAIN / "interchange" / "bundles" / "wyze-2019.json"
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 
 DATA_CLASSES = {

@@ -22,20 +22,20 @@ from rest_framework.views import APIView
 
 from claims.models import STANCE_LABELS, Claim, Response
 from disclosure import services, timemath
-from disclosure.bundle import BundleError, import_bundle, load_document
-from disclosure.filters import SORT_CHOICES
 from disclosure.models import DataClass, Event, Incident, Organization, Participant, Source
-from disclosure.templatetags.charts import MAX_TICKS, _scale, _ticks
+from interchange.bundle import BundleError, import_bundle, load_document
 from metrics.models import Metric, Norm
 from metrics.services import metrics_recompute_all
 from tests.disclosure.test_bundle import small_bundle
 from tests.disclosure.test_bundle_schema import minimal_bundle
 from tests.factories import EventFactory, IncidentFactory, OrganizationFactory, ParticipantFactory
+from web.filters import SORT_CHOICES
+from web.templatetags.charts import MAX_TICKS, _scale, _ticks
 
 pytestmark = pytest.mark.django_db
 
 REPO = Path(__file__).resolve().parents[2]
-BUNDLE_FILES = sorted((REPO / "disclosure" / "bundles").glob("*.json"))
+BUNDLE_FILES = sorted((REPO / "interchange" / "bundles").glob("*.json"))
 # Bundles the other tests build in code, so their shapes are crawled too.
 BUNDLE_BUILDERS = {"small_bundle": small_bundle, "minimal_bundle": minimal_bundle}
 GENERATED = [(1, 60), (2, 70), (3, 90)]  # (seed, incidents)

@@ -1,11 +1,11 @@
-"""API filters. Incidents and claims reuse the site's FilterSets (disclosure/filters.py),
+"""API filters. Incidents and claims reuse the site's FilterSets (web/filters.py),
 so a query means the same on the site and in the API; the rest are small and local."""
 
 import django_filters
 
 from claims.models import Response
-from disclosure.filters import ClaimFilter, IncidentFilter
 from disclosure.models import Event, EventKind, Incident, Organization, PublicationStatus, Source
+from web.filters import ClaimFilter, IncidentFilter
 
 
 class ApiIncidentFilter(IncidentFilter):

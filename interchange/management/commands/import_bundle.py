@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from disclosure.bundle import BundleError, import_bundle, load_document
+from interchange.bundle import BundleError, import_bundle, load_document
 
 
 class Command(BaseCommand):

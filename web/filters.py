@@ -17,9 +17,8 @@ from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from claims.models import STANCE_LABELS, Claim
+from disclosure.models import Event, ExposedData, Participant
 from metrics.models import IncidentMetric, Metric, MetricView, Norm
-
-from .models import Event, ExposedData, Participant
 
 # Participants who report on an incident, as opposed to the vendor it concerns.
 REPORTER_ROLES = ("discoverer", "verifier", "publisher", "notifier")

@@ -15,11 +15,11 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from interchange.bundle import dumps, export_bundle
 from metrics.models import Metric
 
 from . import selectors
-from .bundle import dumps, export_bundle
-from .filters import SORT_CHOICES, IncidentFilter
+from .filters import SORT_CHOICES, ClaimFilter, IncidentFilter
 
 PAGE_SIZE = 20
 BY_CHOICES = [("year", "year"), ("reporter", "reporting organisation"), ("vendor", "vendor")]
@@ -149,3 +149,22 @@ def compare_csv(request):
 @public_page
 def methodology(request):
     return render(request, "disclosure/methodology.html", selectors.methodology_context())
+
+
+# --- claims -------------------------------------------------------------------
+
+CLAIMS_PAGE_SIZE = 30
+
+
+@public_page
+def claim_list(request):
+    filterset = ClaimFilter(request.GET or None, queryset=selectors.public_claims().order_by("-nominal", "-pk"))
+    page = Paginator(filterset.qs, CLAIMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "current": request.GET,
+        **selectors.claim_filter_choices(),
+    }
+    template = "claims/claim_list.html#results" if request.htmx else "claims/claim_list.html"
+    return render(request, template, context)

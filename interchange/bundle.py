@@ -53,10 +53,9 @@ from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator
 
 from claims.models import Claim, ClaimCitation, Response, ResponseCitation
-from metrics.models import Norm
-
-from . import roles, services, timemath, timetext
-from .models import (
+from disclosure import roles, services, timemath, timetext
+from disclosure.errors import LocatedError, Problem, json_path
+from disclosure.models import (
     Correction,
     CorrectionCitation,
     DataClass,
@@ -68,6 +67,7 @@ from .models import (
     Participant,
     Source,
 )
+from metrics.models import Norm
 
 FORMAT = "disclosure-bundle/1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "bundle-v1.schema.json"
@@ -78,32 +78,12 @@ def schema():
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-@dataclass(frozen=True)
-class BundleProblem:
-    path: str
-    message: str
-
-    def __str__(self):
-        return f"{self.path}: {self.message}" if self.path else self.message
+# A problem with a bundle, and the error that refuses one (names kept for the importers and tests).
+BundleProblem = Problem
 
 
-class BundleError(ValueError):
+class BundleError(LocatedError):
     """The bundle was refused; `problems` lists every located error."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-def json_path(parts):
-    """['incidents', 0, 'events', 3, 'at'] -> 'incidents[0].events[3].at'."""
-    out = ""
-    for part in parts:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 # --- validation ------------------------------------------------------------

@@ -23,15 +23,16 @@ from rest_framework.views import APIView
 
 from claims import services as claim_services
 from claims.models import Claim, ClaimCitation, Response, ResponseCitation
-from disclosure import bundle, services
+from disclosure import services
+from disclosure.api.exceptions import django_validation_detail
+from disclosure.api.openapi import READ_ERRORS, WRITE_ERRORS, errors
+from disclosure.api.permissions import CanImportBundles, ReadPublicWriteStaff, sees_everything
+from disclosure.api.renderers import CSVRenderer
 from disclosure.models import DataClass, Event, EventCitation, ExposedData, Incident, Organization, Participant, Source
+from interchange import bundle
 
 from . import filters
 from . import serializers as s
-from .exceptions import django_validation_detail
-from .openapi import READ_ERRORS, WRITE_ERRORS, errors
-from .permissions import CanImportBundles, ReadPublicWriteStaff, sees_everything
-from .renderers import CSVRenderer
 
 
 def run_service(service, field_map=None, **kwargs):

@@ -14,11 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from claims.models import STANCE_LABELS, Claim, ClaimCitation, Response, ResponseCitation
-from metrics.models import IncidentMetric, Metric, MetricAggregate, MetricView, Norm
-
-from . import timemath
-from .filters import REPORTER_ROLES, with_listing_figures, year_instant
-from .models import (
+from disclosure import timemath
+from disclosure.models import (
     Correction,
     CorrectionCitation,
     DataClass,
@@ -29,6 +26,9 @@ from .models import (
     Organization,
     Participant,
 )
+from metrics.models import IncidentMetric, Metric, MetricAggregate, MetricView, Norm
+
+from .filters import REPORTER_ROLES, with_listing_figures, year_instant
 
 
 def public_incidents(now=None):
@@ -85,6 +85,23 @@ def public_claims(now=None):
         .with_vendor_stance(public=True)
         .select_related("claimant", "incident", "incident__vendor")
     )
+
+
+def claim_filter_choices(now=None):
+    """The claims page's dropdowns: stances, categories, and the claimants and vendors of public claims."""
+    public_claims = Claim.objects.public(now)
+    return {
+        "stances": list(STANCE_LABELS.items()),
+        "categories": Claim.Category.choices,
+        "claimants": list(
+            Organization.objects.filter(id__in=public_claims.values("claimant_id")).values_list("slug", "name")
+        ),
+        "vendors": list(
+            Organization.objects.filter(
+                id__in=Incident.objects.filter(id__in=public_claims.values("incident_id")).values("vendor_id")
+            ).values_list("slug", "name")
+        ),
+    }
 
 
 def public_metrics(metric=None, now=None):

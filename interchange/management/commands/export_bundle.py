@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from disclosure.bundle import dumps, export_bundle
 from disclosure.models import Incident
+from interchange.bundle import dumps, export_bundle
 
 
 class Command(BaseCommand):

@@ -1,8 +1,6 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from claims import views as claim_views
-
 from . import feeds, views
 from .sitemaps import SITEMAPS
 
@@ -15,7 +13,7 @@ urlpatterns = [
     path("incidents/<slug:slug>/timeline.json", views.incident_timeline_json, name="incident-timeline"),
     path("incidents/<slug:slug>/bundle.json", views.incident_bundle, name="incident-bundle"),
     path("organisations/<slug:slug>/", views.organization_detail, name="organization-detail"),
-    path("claims/", claim_views.claim_list, name="claim-list"),
+    path("claims/", views.claim_list, name="claim-list"),
     path("compare/", views.compare, name="compare"),
     path("compare.csv", views.compare_csv, name="compare-csv"),
     path("methodology/", views.methodology, name="methodology"),

@@ -3,7 +3,7 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import Incident, Organization
+from disclosure.models import Incident, Organization
 
 
 class StaticSitemap(Sitemap):

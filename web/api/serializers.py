@@ -405,12 +405,3 @@ class ImportResultSerializer(serializers.Serializer):
             "responses) go with it and are not listed again."
         ),
     )
-
-
-class ErrorItemSerializer(serializers.Serializer):
-    path = serializers.CharField(help_text="Where the error is, e.g. 'time.at' or 'incidents[0].events[2].key'.")
-    message = serializers.CharField()
-
-
-class ErrorSerializer(serializers.Serializer):
-    errors = ErrorItemSerializer(many=True)
