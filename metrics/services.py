@@ -27,13 +27,11 @@ import hashlib
 import json
 import logging
 import queue
-import re
 import threading
 import time
-from bisect import bisect_right
 from collections import defaultdict
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from itertools import groupby
 from operator import itemgetter
 
@@ -42,13 +40,19 @@ from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, 
 from django.utils import timezone
 
 from claims.models import Claim, Response
-from disclosure import timemath
 from disclosure.models import Event, Incident, Participant
 
+from .figures import (
+    KINDS,
+    METRIC_ORDER,
+    REPORTER_ROLES,
+    compute_incident,
+    epoch_us,
+    summarise,
+)
 from .models import (
     IncidentMetric,
     IncidentMetricSet,
-    Metric,
     MetricAggregate,
     MetricView,
     Norm,
@@ -58,25 +62,6 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-FIRST, LAST = "first", "last"
-
-#: metric -> (start kinds (the earliest of their first events), end kind, which end event)
-DEFINITIONS = {
-    Metric.EXPOSURE_DURATION: (("exposure_started",), "remediated", LAST),
-    Metric.TIME_TO_DISCOVERY: (("exposure_started",), "discovered", FIRST),
-    Metric.DISCOVERY_TO_NOTICE: (("discovered",), "vendor_notified", FIRST),
-    Metric.NOTICE_TO_PUBLICATION: (("vendor_notified",), "published", FIRST),
-    Metric.NOTICE_TO_ACKNOWLEDGEMENT: (("vendor_notified",), "vendor_acknowledged", FIRST),
-    Metric.PUBLICATION_TO_VENDOR_AWARENESS: (("published",), "vendor_aware", FIRST),
-    Metric.NOTICE_TO_REMEDIATION: (("vendor_notified",), "remediated", FIRST),
-    Metric.PUBLICATION_TO_STATEMENT: (("published",), "vendor_statement", FIRST),
-    Metric.AWARENESS_TO_USER_NOTIFICATION: (("vendor_notified", "vendor_aware"), "users_notified", FIRST),
-}
-#: Ends that may simply not have happened yet: a metric ending in one of them is open, not absent.
-OPEN_ENDS = frozenset({"vendor_acknowledged", "remediated", "vendor_statement", "users_notified"})
-KINDS = sorted({k for starts, end, _ in DEFINITIONS.values() for k in (*starts, end)})
-METRIC_ORDER = {m: i for i, m in enumerate(Metric.values)}
-
 BATCH_SIZE = 2000  # incidents per transaction of a full run (and per step of its progress)
 PARALLEL_BATCHES = 2  # batches a full run keeps in flight on PostgreSQL, each on its own connection
 _US = timedelta(microseconds=1)
@@ -85,94 +70,6 @@ _LOCK_AGGREGATES = 731_003  # an arbitrary constant naming this project's aggreg
 
 
 # --- per-incident computation (pure: no queries) ----------------------------
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_HALF_S = _US_PER_S // 2
-
-
-def epoch_us(moment):
-    """An aware datetime as whole microseconds since 1970-01-01T00:00Z (how the recompute reads instants)."""
-    return (moment - _EPOCH) // _US
-
-
-def utc_year(us):
-    """The UTC year of an instant given in epoch microseconds."""
-    return (_EPOCH + timedelta(microseconds=us)).year
-
-
-def span(a, b):
-    """(nominal, min, max) whole seconds from time `a` to time `b`, each a (lo, hi, nominal) triple.
-
-    The same arithmetic as `timemath.duration` (spec §2), on stored UTC columns read
-    as epoch microseconds (aware datetimes are converted): nominal rounded half up,
-    min floored, max ceiled, all exact in integers. `compute_incident` inlines it.
-    """
-    (a_lo, a_hi, a_nom), (b_lo, b_hi, b_nom) = (
-        [epoch_us(value) if isinstance(value, datetime) else value for value in triple] for triple in (a, b)
-    )
-    return ((b_nom - a_nom + _HALF_S) // _US_PER_S, (b_lo - a_hi) // _US_PER_S, -((a_lo - b_hi) // _US_PER_S))
-
-
-#: DEFINITIONS unpacked once for the hot loop: (metric, start kinds, end kind, ends at the last, may be open)
-_PLAN = tuple(
-    (metric, starts, end, which == LAST, end in OPEN_ENDS) for metric, (starts, end, which) in DEFINITIONS.items()
-)
-
-
-def compute_incident(events, now):
-    """The metrics of one incident from its events, and its year.
-
-    Returns ({metric: (nominal, min, max, open, start_id, end_id)}, year): the year is
-    the UTC year of the first `published` event, else of the first `exposure_started`
-    (None without either), which places the incident in the per-year aggregates.
-
-    `events` are rows (incident_id, id, kind, lo, hi, nominal, ...), instants in epoch
-    microseconds (`now` too), ordered by
-    (nominal, position, id), so the first event of a kind is the first seen and the
-    last is the last seen. This runs once per incident and view (2 x 10^4 times in a
-    full run), so `span` is inlined and the rows are used as read, without copies.
-    """
-    first, last = {}, {}
-    for event in events:
-        kind = event[2]
-        if kind not in first:
-            first[kind] = event
-        last[kind] = event
-    result = {}
-    for metric, start_kinds, end_kind, at_last, may_be_open in _PLAN:
-        start = first.get(start_kinds[0])
-        for other_kind in start_kinds[1:]:
-            other = first.get(other_kind)
-            # the earliest of the candidates' first events in the (nominal, position, id) order:
-            # by nominal, else by place in the list (position is not among the columns read)
-            if other is not None and (
-                start is None
-                or other[5] < start[5]
-                or (other[5] == start[5] and events.index(other) < events.index(start))
-            ):
-                start = other
-        if start is None:
-            continue
-        end = (last if at_last else first).get(end_kind)
-        if end is not None:
-            b_lo, b_hi, b_nom, is_open, end_id = end[3], end[4], end[5], False, end[1]
-        elif may_be_open:
-            b_lo = b_hi = b_nom = now
-            is_open, end_id = True, None
-        else:
-            continue
-        # span(): nominal rounded half up, min floored, max ceiled, in whole seconds
-        result[metric] = (
-            (b_nom - start[5] + _HALF_S) // _US_PER_S,
-            (b_lo - start[4]) // _US_PER_S,
-            -((start[3] - b_hi) // _US_PER_S),
-            is_open,
-            start[1],
-            end_id,
-        )
-    year_from = first.get("published") or first.get("exposure_started")
-    return result, (utc_year(year_from[5]) if year_from is not None else None)
 
 
 def digest(figures, year):
@@ -634,17 +531,6 @@ def _recompute_all(*, progress, run, now):
 # --- aggregates ---------------------------------------------------------------
 
 
-def quantile(sorted_values, q):
-    """The q-quantile by linear interpolation between order statistics (Excel QUARTILE.INC, numpy's default)."""
-    if not sorted_values:
-        return None
-    position = (len(sorted_values) - 1) * q
-    below = int(position)
-    above = min(below + 1, len(sorted_values) - 1)
-    fraction = position - below
-    return sorted_values[below] + (sorted_values[above] - sorted_values[below]) * fraction
-
-
 def _lock_aggregates():
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -661,37 +547,6 @@ _SUMMARY_FIELDS = [
     "median_max_seconds",
     "norm_shares",
 ]
-
-
-def _summarise(group, norms):
-    """One MetricAggregate's figures from a group [nominals (sorted), minima, maxima, open count]."""
-    nominal, lows, highs, open_count = group
-    lows.sort()
-    highs.sort()
-    of = len(nominal)
-    shares = {}
-    for norm in norms:
-        window = norm.window_seconds
-        met = bisect_right(highs, window)
-        missed = of - bisect_right(lows, window)
-        shares[norm.slug] = {
-            "met": met,
-            "uncertain": of - met - missed,
-            "missed": missed,
-            "of": of,
-            "share": round(met / of, 6) if of else None,
-            "share_at_most": round((of - missed) / of, 6) if of else None,
-        }
-    return {
-        "incident_count": of + open_count,
-        "open_count": open_count,
-        "median_seconds": quantile(nominal, 0.5),
-        "q1_seconds": quantile(nominal, 0.25),
-        "q3_seconds": quantile(nominal, 0.75),
-        "median_min_seconds": quantile(lows, 0.5),
-        "median_max_seconds": quantile(highs, 0.5),
-        "norm_shares": shares,
-    }
 
 
 def _fingerprint(*parts):
@@ -772,7 +627,7 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
         incidents = Incident.objects.order_by("pk").values_list("pk", "vendor_id")
         public = Incident.objects.public(now).exclude(status="retracted").order_by("pk").values_list("pk")
         participants = (
-            Participant.objects.filter(role__in=["discoverer", "notifier"])
+            Participant.objects.filter(role__in=REPORTER_ROLES)
             .order_by("incident_id", "organization_id")
             .values_list("incident_id", "organization_id")
             .distinct()
@@ -871,7 +726,7 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
         stamp = connection.ops.adapt_datetimefield_value(now)
         aggregates = []
         for (view, dimension, organization_id, year, metric), group in groups.items():
-            figures = _summarise(group, norms_of.get(metric, ()))
+            figures = summarise(group, norms_of.get(metric, ()))
             figures["norm_shares"] = json.dumps(figures["norm_shares"])
             aggregates.append((view, dimension, organization_id, year, metric, *figures.values(), stamp))
         columns = ["view", "dimension", "organization_id", "year", "metric", *_SUMMARY_FIELDS, "computed_at"]
@@ -945,93 +800,3 @@ def _prune_runs(keep=200):
     )
     if old:
         RecomputeRun.objects.filter(pk__in=old).delete()
-
-
-# --- presentation helpers (for the site and the API) --------------------------
-
-SHORT_NORM_NAMES = {"project-zero": "Project Zero", "cert-cc": "CERT/CC", "zdi": "ZDI", "gdpr-art-33": "GDPR"}
-
-
-def norms_for(metric, norms=None):
-    """The norms that bound `metric`, in their display order; pass `norms` to avoid a query per call."""
-    if norms is None:
-        norms = Norm.objects.all()
-    return [n for n in norms if n.metric == metric]
-
-
-def _figures(row_or_seconds):
-    if isinstance(row_or_seconds, int):
-        return row_or_seconds, row_or_seconds, row_or_seconds, False
-    r = row_or_seconds
-    if isinstance(r, dict):
-        return r["nominal_seconds"], r["min_seconds"], r["max_seconds"], r.get("open", False)
-    return r.nominal_seconds, r.min_seconds, r.max_seconds, r.open
-
-
-def norm_comparisons(metric_row_or_seconds, metric, norms=None):
-    """How a figure compares with each norm for `metric`.
-
-    Returns [{"norm": Norm, "share": nominal / window, "met": True | False | None}]:
-    met is True when even the upper bound is within the window, False when even
-    the lower bound exceeds it, and None when the bounds straddle it (or the
-    metric is still open and within the window so far).
-    """
-    nominal, low, high, is_open = _figures(metric_row_or_seconds)
-    result = []
-    for norm in norms_for(metric, norms):
-        window = norm.window_seconds
-        if low > window:
-            met = False
-        elif high <= window and not is_open:
-            met = True
-        else:
-            met = None
-        result.append({"norm": norm, "share": nominal / window, "met": met})
-    return result
-
-
-def format_percent(fraction):
-    percent = fraction * 100
-    if percent >= 10:
-        return f"{percent:.0f} %"
-    if percent >= 1:
-        return f"{percent:.1f} %"
-    if abs(percent) >= 0.01 or percent == 0:
-        return f"{percent:.2f} %"
-    return "< 0.01 %" if percent > 0 else f"{percent:.2g} %"
-
-
-_SINGLE_UNIT = re.compile(r"^(-?\d+) (second|minute|hour|day)s?$")
-
-
-def range_text(low, high):
-    """'between 13 and 15 minutes': the bounds in words, sharing the unit when both use one.
-
-    Bounds on either side of zero read 'between 9 hours before and 2 days after'.
-    """
-    if low < 0 <= high:
-        return f"between {timemath.format_duration(-low)} before and {timemath.format_duration(high)} after"
-    low_text, high_text = timemath.format_duration(low), timemath.format_duration(high)
-    a, b = _SINGLE_UNIT.match(low_text), _SINGLE_UNIT.match(high_text)
-    if a and b and a.group(2) == b.group(2):
-        return f"between {a.group(1)} and {b.group(1)} {b.group(2)}s"
-    return f"between {low_text} and {high_text}"
-
-
-def describe_metric(row, norms=None):
-    """Plain English for a metric: '14 minutes (between 13 and 15 minutes), 0.01 % of Project Zero's 90 days'."""
-    nominal, low, high, is_open = _figures(row)
-    text = timemath.format_duration(nominal)
-    if is_open:
-        text = f"open: {text} so far"
-    if timemath.format_duration(low) != timemath.format_duration(high):
-        text += f" ({range_text(low, high)})"
-    metric = row["metric"] if isinstance(row, dict) else row.metric
-    comparisons = norm_comparisons(row, metric, norms)
-    if comparisons:
-        first = comparisons[0]
-        name = SHORT_NORM_NAMES.get(first["norm"].slug, first["norm"].name)
-        text += (
-            f", {format_percent(first['share'])} of {name}'s {timemath.format_duration(first['norm'].window_seconds)}"
-        )
-    return text

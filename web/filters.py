@@ -18,10 +18,10 @@ from django.db.models.functions import Coalesce
 
 from claims.models import STANCE_LABELS, Claim
 from disclosure.models import Event, ExposedData, Participant
+from metrics.figures import REPORTER_ROLES
 from metrics.models import IncidentMetric, Metric, MetricView, Norm
 
 # Participants who report on an incident, as opposed to the vendor it concerns.
-REPORTER_ROLES = ("discoverer", "verifier", "publisher", "notifier")
 
 NOTICE_METRIC = Metric.NOTICE_TO_PUBLICATION
 EXPOSURE_METRIC = Metric.EXPOSURE_DURATION

@@ -26,9 +26,10 @@ from disclosure.models import (
     Organization,
     Participant,
 )
+from metrics.figures import REPORTER_ROLES
 from metrics.models import IncidentMetric, Metric, MetricAggregate, MetricView, Norm
 
-from .filters import REPORTER_ROLES, with_listing_figures, year_instant
+from .filters import with_listing_figures, year_instant
 
 
 def public_incidents(now=None):

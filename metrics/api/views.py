@@ -24,7 +24,7 @@ from disclosure.api.permissions import sees_everything
 from disclosure.api.renderers import CSVRenderer
 from disclosure.models import Incident
 
-from .. import services as metrics
+from .. import figures
 from ..models import IncidentMetric, Metric, MetricAggregate, MetricView, Norm, ResponseAggregate
 
 VIEW_PARAMETER = OpenApiParameter(
@@ -95,7 +95,7 @@ def metric_payload(row, norms):
         "open": row.open,
         "start_event": row.start_event.key if row.start_event else None,
         "end_event": row.end_event.key if row.end_event else None,
-        "description": metrics.describe_metric(row, norms),
+        "description": figures.describe_metric(row, norms),
         "norms": [
             {
                 "norm": c["norm"].slug,
@@ -106,7 +106,7 @@ def metric_payload(row, norms):
                 "share": c["share"],
                 "met": c["met"],
             }
-            for c in metrics.norm_comparisons(row, row.metric, norms)
+            for c in figures.norm_comparisons(row, row.metric, norms)
         ],
     }
 
@@ -128,7 +128,7 @@ class IncidentMetricsView(APIView):
         incident = get_object_or_404(incidents.only("pk", "slug"), slug=slug)
         rows = sorted(
             IncidentMetric.objects.filter(incident=incident, view=view).select_related("start_event", "end_event"),
-            key=lambda r: metrics.METRIC_ORDER[r.metric],
+            key=lambda r: figures.METRIC_ORDER[r.metric],
         )
         norms = list(Norm.objects.all())
         data = {

@@ -5,7 +5,7 @@ from django.utils.html import format_html
 
 from claims.models import STANCE_LABELS
 from disclosure import timemath
-from metrics import services as metrics
+from metrics import figures
 from metrics.models import Metric
 
 register = template.Library()
@@ -57,14 +57,14 @@ def metric_sentence(row):
     if row.open:
         return f"not reached yet: {nominal} so far"
     if row.min_seconds != row.max_seconds:
-        phrase += f" ({metrics.range_text(row.min_seconds, row.max_seconds)})"
+        phrase += f" ({figures.range_text(row.min_seconds, row.max_seconds)})"
     return phrase
 
 
 @register.simple_tag
 def norm_verdict(row, norm):
-    """Where a metric stands against a norm, honest about the bounds (metrics.norm_comparisons decides)."""
-    met = metrics.norm_comparisons(row, norm.metric, [norm])[0]["met"]
+    """Where a metric stands against a norm, honest about the bounds (figures.norm_comparisons decides)."""
+    met = figures.norm_comparisons(row, norm.metric, [norm])[0]["met"]
     if met:
         return "shorter than"
     if met is False:
@@ -77,7 +77,7 @@ def norm_verdict(row, norm):
 @register.simple_tag
 def norm_share(row, norm):
     """The figure as a share of the norm's window: '0.01 %'."""
-    return metrics.format_percent(metrics.norm_comparisons(row, norm.metric, [norm])[0]["share"])
+    return figures.format_percent(figures.norm_comparisons(row, norm.metric, [norm])[0]["share"])
 
 
 @register.filter
