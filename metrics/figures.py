@@ -8,7 +8,8 @@ reporter, a summary statistic or the words for a figure.
 
 import re
 from bisect import bisect_right
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
+from typing import NamedTuple
 
 from disclosure import timemath
 
@@ -27,9 +28,6 @@ METRICS = (
 
 #: Who counts as a reporter of an incident: the participants who found it or told the vendor.
 REPORTER_ROLES = ("discoverer", "notifier")
-
-_US = timedelta(microseconds=1)
-_US_PER_S = 1_000_000
 
 FIRST, LAST = "first", "last"
 
@@ -53,92 +51,67 @@ METRIC_ORDER = {m: i for i, m in enumerate(METRICS)}
 
 # --- one incident ----------------------------------------------------------------
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_HALF_S = _US_PER_S // 2
+_SECOND = timedelta(seconds=1)
+_HALF_SECOND = timedelta(microseconds=500_000)
 
 
-def epoch_us(moment):
-    """An aware datetime as whole microseconds since 1970-01-01T00:00Z (how the recompute reads instants)."""
-    return (moment - _EPOCH) // _US
+class Figure(NamedTuple):
+    """One metric of one incident, named as IncidentMetric's columns."""
 
-
-def utc_year(us):
-    """The UTC year of an instant given in epoch microseconds."""
-    return (_EPOCH + timedelta(microseconds=us)).year
+    nominal_seconds: int
+    min_seconds: int
+    max_seconds: int
+    open: bool
+    start_event_id: int
+    end_event_id: int | None
 
 
 def span(a, b):
-    """(nominal, min, max) whole seconds from time `a` to time `b`, each a (lo, hi, nominal) triple.
+    """(nominal, min, max) whole seconds from time `a` to time `b`, each a (lo, hi, nominal) triple of aware datetimes.
 
-    The same arithmetic as `timemath.duration` (spec §2), on stored UTC columns read
-    as epoch microseconds (aware datetimes are converted): nominal rounded half up,
-    min floored, max ceiled, all exact in integers. `compute_incident` inlines it.
+    The arithmetic of `timemath.duration` (spec §2) on an event's stored UTC columns
+    (a test holds the two equal): nominal rounded half up, min floored, max ceiled,
+    exact because timedelta arithmetic is in whole microseconds.
     """
-    (a_lo, a_hi, a_nom), (b_lo, b_hi, b_nom) = (
-        [epoch_us(value) if isinstance(value, datetime) else value for value in triple] for triple in (a, b)
+    (a_lo, a_hi, a_nominal), (b_lo, b_hi, b_nominal) = a, b
+    return (
+        (b_nominal - a_nominal + _HALF_SECOND) // _SECOND,
+        (b_lo - a_hi) // _SECOND,
+        -((a_lo - b_hi) // _SECOND),
     )
-    return ((b_nom - a_nom + _HALF_S) // _US_PER_S, (b_lo - a_hi) // _US_PER_S, -((a_lo - b_hi) // _US_PER_S))
-
-
-#: DEFINITIONS unpacked once for the hot loop: (metric, start kinds, end kind, ends at the last, may be open)
-_PLAN = tuple(
-    (metric, starts, end, which == LAST, end in OPEN_ENDS) for metric, (starts, end, which) in DEFINITIONS.items()
-)
 
 
 def compute_incident(events, now):
     """The metrics of one incident from its events, and its year.
 
-    Returns ({metric: (nominal, min, max, open, start_id, end_id)}, year): the year is
-    the UTC year of the first `published` event, else of the first `exposure_started`
-    (None without either), which places the incident in the per-year aggregates.
+    `events` have the attributes `id`, `kind`, `position`, `lo`, `hi` and `nominal`
+    (aware datetimes), and come in (nominal, position, id) order, so the first
+    event of a kind is the first seen and the last the last seen. `now` is the
+    instant an open figure runs to.
 
-    `events` are rows (incident_id, id, kind, lo, hi, nominal, ...), instants in epoch
-    microseconds (`now` too), ordered by
-    (nominal, position, id), so the first event of a kind is the first seen and the
-    last is the last seen. This runs once per incident and view (2 x 10^4 times in a
-    full run), so `span` is inlined and the rows are used as read, without copies.
+    Returns ({metric: Figure}, year), the metrics in DEFINITIONS order. The year is
+    the UTC year of the first `published` event, else of the first `exposure_started`
+    (None without either): it places the incident in the per-year aggregates.
     """
     first, last = {}, {}
     for event in events:
-        kind = event[2]
-        if kind not in first:
-            first[kind] = event
-        last[kind] = event
+        first.setdefault(event.kind, event)
+        last[event.kind] = event
+    until_now = (now, now, now)
     result = {}
-    for metric, start_kinds, end_kind, at_last, may_be_open in _PLAN:
-        start = first.get(start_kinds[0])
-        for other_kind in start_kinds[1:]:
-            other = first.get(other_kind)
-            # the earliest of the candidates' first events in the (nominal, position, id) order:
-            # by nominal, else by place in the list (position is not among the columns read)
-            if other is not None and (
-                start is None
-                or other[5] < start[5]
-                or (other[5] == start[5] and events.index(other) < events.index(start))
-            ):
-                start = other
-        if start is None:
+    for metric, (start_kinds, end_kind, which) in DEFINITIONS.items():
+        starts = [first[kind] for kind in start_kinds if kind in first]
+        if not starts:
             continue
-        end = (last if at_last else first).get(end_kind)
+        start = min(starts, key=lambda event: (event.nominal, event.position, event.id))
+        end = (last if which == LAST else first).get(end_kind)
         if end is not None:
-            b_lo, b_hi, b_nom, is_open, end_id = end[3], end[4], end[5], False, end[1]
-        elif may_be_open:
-            b_lo = b_hi = b_nom = now
-            is_open, end_id = True, None
-        else:
-            continue
-        # span(): nominal rounded half up, min floored, max ceiled, in whole seconds
-        result[metric] = (
-            (b_nom - start[5] + _HALF_S) // _US_PER_S,
-            (b_lo - start[4]) // _US_PER_S,
-            -((start[3] - b_hi) // _US_PER_S),
-            is_open,
-            start[1],
-            end_id,
-        )
+            seconds = span((start.lo, start.hi, start.nominal), (end.lo, end.hi, end.nominal))
+            result[metric] = Figure(*seconds, False, start.id, end.id)
+        elif end_kind in OPEN_ENDS:
+            result[metric] = Figure(*span((start.lo, start.hi, start.nominal), until_now), True, start.id, None)
     year_from = first.get("published") or first.get("exposure_started")
-    return result, (utc_year(year_from[5]) if year_from is not None else None)
+    return result, (year_from.nominal.astimezone(UTC).year if year_from is not None else None)
 
 
 # --- outcomes and summaries -----------------------------------------------------
