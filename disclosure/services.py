@@ -10,7 +10,7 @@ import contextlib
 import contextvars
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -244,18 +244,41 @@ def source_update(*, source, by=None, **fields):
 
 
 @transaction.atomic
-def incident_create(*, by=None, **fields):
+def incident_create(*, by=None, participants=(), data_exposed=(), **fields):
+    """Create an incident with its participants and exposed data (as `participant_add` and
+    `exposed_data_set` take them), all or nothing; errors in the lists are located as in
+    `incident_update`."""
     incident = _assign(Incident(), fields, by)
     incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
-    return incident
+    return incident_update(incident=incident, by=by, participants=participants, data_exposed=data_exposed)
 
 
 @transaction.atomic
-def incident_update(*, incident, by=None, **fields):
-    """Edit an incident. Its status and embargo, and anything the public can see, need an editor (roles.py)."""
-    saved = record_save(instance=incident, fields=fields, by=by)
-    if saved.changed:
-        incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
+def incident_update(*, incident, by=None, participants=(), data_exposed=(), **fields):
+    """Edit an incident and add participants and exposed data (each item as `participant_add` and
+    `exposed_data_set` take it), all or nothing. Its status and embargo, and anything the public
+    can see, need an editor (roles.py).
+
+    A ValidationError about an item is keyed by its place in the lists, `participants[0]` or
+    `data_exposed[1].affected_count`, so callers can point at the value at fault.
+    """
+    if fields:
+        saved = record_save(instance=incident, fields=fields, by=by)
+        if saved.changed:
+            incident_metrics_enqueue(incident_id=incident.pk, embargo_until=incident.embargo_until)
+    for name, add, items in (
+        ("participants", participant_add, participants),
+        ("data_exposed", exposed_data_set, data_exposed),
+    ):
+        for i, item in enumerate(items):
+            path = f"{name}[{i}]"
+            try:
+                add(incident=incident, by=by, **item)
+            except ValidationError as exc:
+                errors = exc.error_dict if hasattr(exc, "error_dict") else {NON_FIELD_ERRORS: exc.error_list}
+                raise ValidationError(
+                    {path if field == NON_FIELD_ERRORS else f"{path}.{field}": e for field, e in errors.items()}
+                ) from exc
     return incident
 
 

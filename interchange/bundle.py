@@ -47,6 +47,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Max
 from django.utils.dateparse import parse_datetime
@@ -107,8 +108,20 @@ def _time_problems(time, path, default_tz):
     return []
 
 
+# The check the models' URLFields make, limited to the schemes the schema allows.
+_url_validator = URLValidator(schemes=["http", "https"])
+
+
+def _url_problems(value, path):
+    try:
+        _url_validator(value)
+    except ValidationError:
+        return [BundleProblem(path, f"'{value}' is not a valid http(s) URL.")]
+    return []
+
+
 def _semantic_problems(document):
-    """Cross-references, vocabulary, uniqueness and times: what a schema cannot say."""
+    """Cross-references, vocabulary, uniqueness, URLs and times: what a schema cannot say."""
     problems = []
     add = problems.append
     org_slugs = {o["slug"] for o in document["organizations"]}
@@ -143,9 +156,16 @@ def _semantic_problems(document):
     unique(document["organizations"], "slug", "organizations")
     unique(document["sources"], "key", "sources")
     unique(document["incidents"], "slug", "incidents")
+    for i, norm in enumerate(document.get("norms", [])):
+        problems.extend(_url_problems(norm["source_url"], f"norms[{i}].source_url"))
+    for i, organization in enumerate(document["organizations"]):
+        if organization.get("url"):
+            problems.extend(_url_problems(organization["url"], f"organizations[{i}].url"))
     for i, source in enumerate(document["sources"]):
         path = f"sources[{i}]"
         org(source.get("outlet"), f"{path}.outlet")
+        if source.get("url"):
+            problems.extend(_url_problems(source["url"], f"{path}.url"))
         if source.get("published"):
             problems.extend(_time_problems(source["published"], f"{path}.published", "UTC"))
         if source.get("published", {}).get("timezone") and not timetext.is_timezone(source["published"]["timezone"]):
@@ -805,10 +825,19 @@ def export_bundle(*, slugs=None, public=False, now=None):
     """
     from django.db.models import Prefetch
 
-    def scope(manager):
-        return manager.public(now) if public else manager.all()
+    from claims.selectors import claims_visible_to, responses_visible_to
+    from disclosure.selectors import (
+        events_visible_to,
+        incidents_visible_to,
+        organizations_visible_to,
+        sources_visible_to,
+    )
 
-    incidents = scope(Incident.objects).select_related("vendor").order_by("slug")
+    def scope(visible_to, model):
+        # The public export reads as an anonymous visitor; the backup reads everything.
+        return visible_to(None, now) if public else model.objects.all()
+
+    incidents = scope(incidents_visible_to, Incident).select_related("vendor").order_by("slug")
     if slugs:
         incidents = incidents.filter(slug__in=slugs)
     citation_qs = {
@@ -822,20 +851,20 @@ def export_bundle(*, slugs=None, public=False, now=None):
         Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class").order_by("position", "id")),
         Prefetch(
             "events",
-            queryset=scope(Event.objects)
+            queryset=scope(events_visible_to, Event)
             .select_related("actor", "target")
             .prefetch_related(Prefetch("citations", queryset=citation_qs[EventCitation]))
             .order_by("position", "id"),
         ),
         Prefetch(
             "claims",
-            queryset=scope(Claim.objects)
+            queryset=scope(claims_visible_to, Claim)
             .select_related("claimant")
             .prefetch_related(
                 Prefetch("citations", queryset=citation_qs[ClaimCitation]),
                 Prefetch(
                     "responses",
-                    queryset=scope(Response.objects)
+                    queryset=scope(responses_visible_to, Response)
                     .select_related("responder")
                     .prefetch_related(Prefetch("citations", queryset=citation_qs[ResponseCitation]))
                     .order_by("position", "id"),
@@ -940,7 +969,7 @@ def export_bundle(*, slugs=None, public=False, now=None):
             out["corrections"] = corrections
         incidents_out.append(out)
 
-    sources = scope(Source.objects).select_related("outlet").order_by("key")
+    sources = scope(sources_visible_to, Source).select_related("outlet").order_by("key")
     if public or slugs:
         sources = sources.filter(id__in=sources_used)
     sources_out = []
@@ -954,7 +983,7 @@ def export_bundle(*, slugs=None, public=False, now=None):
         source["kind"] = s.kind
         sources_out.append(source)
 
-    orgs = scope(Organization.objects).order_by("slug")
+    orgs = scope(organizations_visible_to, Organization).order_by("slug")
     if public or slugs:
         orgs = orgs.filter(id__in=orgs_used)
     orgs_out = [

@@ -1,13 +1,16 @@
-"""Atom feeds of published incidents and of new vendor responses, read through public()."""
+"""Atom feeds of published incidents and of new vendor responses.
+
+Feeds read through the selectors as an anonymous visitor, whoever asks for them.
+"""
 
 from django.contrib.syndication.views import Feed
 from django.db.models import F
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
-from claims.models import Response
+from claims.selectors import responses_visible_to
+from disclosure.selectors import incidents_visible_to
 
-from . import selectors
 from .filters import with_listing_figures
 
 FEED_SIZE = 30
@@ -20,7 +23,8 @@ class IncidentFeed(Feed):
     link = reverse_lazy("disclosure:incident-list")
 
     def items(self):
-        return with_listing_figures(selectors.public_incidents()).order_by("-started_at", "-created_at")[:FEED_SIZE]
+        incidents = incidents_visible_to(None).select_related("vendor")
+        return with_listing_figures(incidents).order_by("-started_at", "-created_at")[:FEED_SIZE]
 
     def item_title(self, item):
         return f"[Retracted] {item.title}" if item.is_retracted else item.title
@@ -46,7 +50,7 @@ class ResponseFeed(Feed):
 
     def items(self):
         return (
-            Response.objects.public()
+            responses_visible_to(None)
             .filter(responder_id=F("claim__incident__vendor_id"))
             .select_related("responder", "claim", "claim__incident")
             .order_by("-nominal", "-id")[:FEED_SIZE]

@@ -1,9 +1,12 @@
-"""sitemap.xml: the public pages, every public incident and every public organisation."""
+"""sitemap.xml: the public pages, every public incident and every public organisation.
+
+The sitemap reads as an anonymous visitor, whoever asks for it.
+"""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from disclosure.models import Incident, Organization
+from disclosure.selectors import incidents_visible_to, organizations_visible_to
 
 
 class StaticSitemap(Sitemap):
@@ -18,7 +21,7 @@ class IncidentSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return Incident.objects.public().order_by("slug").only("slug", "updated_at")
+        return incidents_visible_to(None).order_by("slug").only("slug", "updated_at")
 
     def lastmod(self, item):
         return item.updated_at
@@ -28,7 +31,7 @@ class OrganizationSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return Organization.objects.public().order_by("slug").only("slug")
+        return organizations_visible_to(None).order_by("slug").only("slug")
 
 
 SITEMAPS = {"pages": StaticSitemap, "incidents": IncidentSitemap, "organisations": OrganizationSitemap}

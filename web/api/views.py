@@ -1,11 +1,11 @@
-"""API views: thin, like the site's. Reads go through the public() selectors unless the
-caller is staff; every write goes through a service with `by=request.user`.
+"""The REST API's viewsets: thin, like the site's views.
+
+Every read goes through the `*_visible_to(user)` selectors (disclosure/selectors.py,
+claims/selectors.py): a newsroom role reads every record, anyone else what the public
+site shows. Every write goes through a service with `by=request.user`.
 """
 
-from contextlib import contextmanager
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -18,17 +18,27 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.filters import OrderingFilter
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response as HttpResponse
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from claims import services as claim_services
-from claims.models import Claim, ClaimCitation, Response, ResponseCitation
+from claims.models import Claim, ClaimCitation, ResponseCitation
+from claims.models import Response as VendorResponse
+from claims.selectors import claims_visible_to, responses_visible_to
 from disclosure import services
 from disclosure.api.exceptions import django_validation_detail
 from disclosure.api.openapi import READ_ERRORS, WRITE_ERRORS, errors
-from disclosure.api.permissions import CanImportBundles, ReadPublicWriteStaff, sees_everything
+from disclosure.api.permissions import CanImportBundles, ReadPublicWriteStaff
 from disclosure.api.renderers import CSVRenderer
-from disclosure.models import DataClass, Event, EventCitation, ExposedData, Incident, Organization, Participant, Source
+from disclosure.models import Event, EventCitation, ExposedData, Incident, Participant
+from disclosure.selectors import (
+    data_classes_visible_to,
+    events_visible_to,
+    incidents_visible_to,
+    organizations_visible_to,
+    sees_everything,
+    sources_visible_to,
+)
 from interchange import bundle
 
 from . import filters
@@ -41,15 +51,6 @@ def run_service(service, field_map=None, **kwargs):
         return service(**kwargs)
     except DjangoValidationError as exc:
         raise ValidationError(django_validation_detail(exc, field_map)) from exc
-
-
-@contextmanager
-def located(path):
-    """Errors raised inside are reported under `path` (an item of a list in the request)."""
-    try:
-        yield
-    except ValidationError as exc:
-        raise ValidationError({path: exc.detail}) from exc
 
 
 def cited(model):
@@ -76,12 +77,11 @@ class ApiViewMixin:
     def is_schema(self):
         return getattr(self, "swagger_fake_view", False)
 
-    def incident_queryset(self):
-        return Incident.objects.all() if self.staff else Incident.objects.public()
-
     def parent_incident(self):
         if not hasattr(self, "_incident"):
-            self._incident = get_object_or_404(self.incident_queryset(), slug=self.kwargs["incident_slug"])
+            self._incident = get_object_or_404(
+                incidents_visible_to(self.request.user), slug=self.kwargs["incident_slug"]
+            )
         return self._incident
 
     def read(self, serializer_class, instance):
@@ -126,14 +126,14 @@ class ServiceBackedViewSet(ApiViewMixin, viewsets.GenericViewSet):
     def respond(self, record, code=status.HTTP_200_OK):
         if self.reread_after_write:
             record = self.get_queryset().get(pk=record.pk)
-        return HttpResponse(self.read(self.staff_serializer_class, record), status=code)
+        return Response(self.read(self.staff_serializer_class, record), status=code)
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return HttpResponse(self.get_serializer(self.get_object()).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
     def create(self, request, *args, **kwargs):
         parent = self.parent_kwargs()  # an unknown parent is a 404 before the body is looked at
@@ -210,38 +210,13 @@ class IncidentViewSet(ServiceBackedViewSet):
     def get_queryset(self):
         if self.is_schema():
             return Incident.objects.none()
-        return incident_queryset(self.incident_queryset())
+        return incident_queryset(incidents_visible_to(self.request.user))
 
-    # create and partial_update are its own: an incident is written together with its participants
-    # and exposed data, each through its own service, in one transaction.
-    def save(self, serializer, incident=None):
-        data = dict(serializer.validated_data)
-        participants = data.pop("participants", [])
-        exposed = data.pop("data_exposed", [])
-        by = self.request.user
-        with transaction.atomic():
-            if incident is None:
-                incident = run_service(services.incident_create, by=by, **data)
-            elif data:
-                incident = run_service(services.incident_update, incident=incident, by=by, **data)
-            for i, item in enumerate(participants):
-                with located(f"participants[{i}]"):
-                    run_service(services.participant_add, incident=incident, by=by, **item)
-            for i, item in enumerate(exposed):
-                with located(f"data_exposed[{i}]"):
-                    run_service(services.exposed_data_set, incident=incident, by=by, **item)
-        return incident
-
-    def create(self, request, *args, **kwargs):
-        serializer = self.get_serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return self.respond(self.save(serializer), status.HTTP_201_CREATED)
-
-    def partial_update(self, request, *args, **kwargs):
-        incident = self.get_object()
-        serializer = self.get_serializer(incident, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        return self.respond(self.save(serializer, incident))
+    # The services write an incident together with its participants and exposed data, all or
+    # nothing, and key their errors by the lists' paths (`participants[0].organization`).
+    create_service = staticmethod(services.incident_create)
+    update_service = staticmethod(services.incident_update)
+    instance_kwarg = "incident"
 
     @extend_schema(
         summary="Publish an incident",
@@ -280,8 +255,9 @@ class IncidentViewSet(ServiceBackedViewSet):
     )
     @action(detail=True, methods=["get"], permission_classes=[ReadPublicWriteStaff])
     def bundle(self, request, slug=None):
-        get_object_or_404(Incident.objects.public(), slug=slug)
-        return HttpResponse(bundle.export_bundle(slugs=[slug], public=True))
+        # The public bundle is what an anonymous visitor sees, whoever asks.
+        get_object_or_404(incidents_visible_to(None), slug=slug)
+        return Response(bundle.export_bundle(slugs=[slug], public=True))
 
 
 # --- events -----------------------------------------------------------------
@@ -330,8 +306,7 @@ class IncidentEventViewSet(ServiceBackedViewSet):
     def get_queryset(self):
         if self.is_schema():
             return Event.objects.none()
-        base = Event.objects.all() if self.staff else Event.objects.public()
-        return event_queryset(base.filter(incident=self.parent_incident()))
+        return event_queryset(events_visible_to(self.request.user).filter(incident=self.parent_incident()))
 
     @extend_schema(
         summary="Cite a source on a timeline event",
@@ -357,7 +332,7 @@ class EventListViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericView
     ordering = ["incident__slug", "nominal", "position", "id"]
 
     def get_queryset(self):
-        return event_queryset(Event.objects.all() if self.staff else Event.objects.public())
+        return event_queryset(events_visible_to(self.request.user))
 
     def get_serializer_class(self):
         return s.StaffEventSerializer if self.staff else s.EventSerializer
@@ -373,14 +348,13 @@ def response_queryset(base):
     return base.select_related("responder").prefetch_related(cited(ResponseCitation)).order_by("position", "id")
 
 
-def claim_queryset(base, *, public):
-    responses = Response.objects.all() if not public else Response.objects.public()
+def claim_queryset(base, user):
     return (
-        base.with_vendor_stance(public=public)
+        base.with_vendor_stance(public=not sees_everything(user))
         .select_related("incident", "claimant")
         .prefetch_related(
             cited(ClaimCitation),
-            Prefetch("responses", queryset=response_queryset(responses), to_attr="listed_responses"),
+            Prefetch("responses", queryset=response_queryset(responses_visible_to(user)), to_attr="listed_responses"),
         )
     )
 
@@ -421,8 +395,8 @@ class IncidentClaimViewSet(ServiceBackedViewSet):
     def get_queryset(self):
         if self.is_schema():
             return Claim.objects.none()
-        base = Claim.objects.all() if self.staff else Claim.objects.public()
-        return claim_queryset(base.filter(incident=self.parent_incident()), public=not self.staff)
+        user = self.request.user
+        return claim_queryset(claims_visible_to(user).filter(incident=self.parent_incident()), user)
 
     @extend_schema(
         summary="Cite a source on a claim",
@@ -448,8 +422,7 @@ class ClaimListViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericView
     ordering = ["incident__slug", "position", "id"]
 
     def get_queryset(self):
-        base = Claim.objects.all() if self.staff else Claim.objects.public()
-        return claim_queryset(base, public=not self.staff)
+        return claim_queryset(claims_visible_to(self.request.user), self.request.user)
 
     def get_serializer_class(self):
         return s.StaffClaimSerializer if self.staff else s.ClaimSerializer
@@ -489,9 +462,10 @@ class ClaimResponseViewSet(ServiceBackedViewSet):
 
     def parent_claim(self):
         if not hasattr(self, "_claim"):
-            claims = Claim.objects.all() if self.staff else Claim.objects.public()
             self._claim = get_object_or_404(
-                claims.select_related("incident"), incident=self.parent_incident(), key=self.kwargs["claim_key"]
+                claims_visible_to(self.request.user).select_related("incident"),
+                incident=self.parent_incident(),
+                key=self.kwargs["claim_key"],
             )
         return self._claim
 
@@ -500,9 +474,8 @@ class ClaimResponseViewSet(ServiceBackedViewSet):
 
     def get_queryset(self):
         if self.is_schema():
-            return Response.objects.none()
-        base = Response.objects.all() if self.staff else Response.objects.public()
-        return response_queryset(base.filter(claim=self.parent_claim()))
+            return VendorResponse.objects.none()
+        return response_queryset(responses_visible_to(self.request.user).filter(claim=self.parent_claim()))
 
     @extend_schema(
         summary="Cite a source on a response",
@@ -541,7 +514,7 @@ class OrganizationViewSet(ServiceBackedViewSet):
     ordering = ["name", "slug"]
 
     def get_queryset(self):
-        return Organization.objects.all() if self.staff else Organization.objects.public()
+        return organizations_visible_to(self.request.user)
 
 
 SOURCE_TIME = s.time_field_map("published")
@@ -570,8 +543,7 @@ class SourceViewSet(ServiceBackedViewSet):
     ordering = ["key"]
 
     def get_queryset(self):
-        base = Source.objects.all() if self.staff else Source.objects.public()
-        return base.select_related("outlet")
+        return sources_visible_to(self.request.user).select_related("outlet")
 
 
 @extend_schema_view(
@@ -587,7 +559,7 @@ class DataClassViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     filter_backends = []
 
     def get_queryset(self):
-        return DataClass.objects.public().order_by("name", "slug")
+        return data_classes_visible_to(self.request.user).order_by("name", "slug")
 
 
 # --- bundles ----------------------------------------------------------------
@@ -615,7 +587,7 @@ class BundleImportView(ApiViewMixin, APIView):
     )
     def post(self, request):
         result = bundle.import_bundle(request.data, by=request.user)
-        return HttpResponse(s.ImportResultSerializer(result).data)
+        return Response(s.ImportResultSerializer(result).data)
 
 
 class NotFoundView(ApiViewMixin, APIView):
@@ -637,4 +609,4 @@ class PublicBundleView(ApiViewMixin, APIView):
         responses={200: OpenApiTypes.OBJECT, **errors(429)},
     )
     def get(self, request):
-        return HttpResponse(bundle.export_bundle(public=True))
+        return Response(bundle.export_bundle(public=True))
