@@ -1,11 +1,19 @@
-"""Django admin for the core domain.
+"""Django admin for the core records: organisations, sources, data classes, incidents, events, corrections.
 
 Every save and delete, inlines included, goes through `services.record_save` and
 `services.record_delete`, so the admin is held to the role table (roles.py,
-docs/roles.md) exactly as the API and bundle imports are. Fields a role may not
-change (status, embargo) are read-only for it, and a record the public can see
-opens read-only for a contributor, so a refused save is rare; when the services
-still refuse one, the whole form is rolled back and the reason is shown.
+docs/roles.md) exactly as the API and bundle imports are. For a user without the
+publishing role, each admin's `publisher_fields` are read-only (`status` on most
+records; on incidents `embargo_until` and `retraction_notice`, while `status`
+offers only draft and review), and a record the user may not edit
+(`roles.may_edit`: for a contributor, anything public-facing) opens with every
+field read-only except the private notes; its inlines can then be neither added,
+changed nor removed. A refused save is therefore rare: when the services still
+refuse one, the form's transaction is rolled back, nothing is saved and the
+reason is shown. Publication checks that need the inlines (a published record
+cites a source) run once the whole form is saved (`services.deferred_checks`).
+Saving an incident or one of its parts, and deleting a part, enqueues the
+incident's metrics recompute; the history pages are read-only (no revert).
 """
 
 from django.contrib import admin, messages

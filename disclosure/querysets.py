@@ -1,15 +1,22 @@
-"""What the public may see, defined once.
+"""What the public may see of the core records, defined once.
 
 Every public surface (pages, feeds, sitemap, search, API, public export) reads
-through these `public()` methods; nothing else decides visibility. The rules
-(bundle-v1.md):
+through the `public()` methods here and in `claims/querysets.py` (claims and
+responses); nothing else decides visibility. The rules (bundle-v1.md), as this
+module applies them:
 
 * an incident is public when it is published or retracted and its embargo, if
   any, has passed;
-* events and claims are public when published themselves and their incident is
-  public; a response when published and its claim is public;
+* participants and exposed data are public when their incident is; an event
+  when it is published itself and its incident is public;
+* data classes are reference data, all public;
 * organisations and sources are public only when something public refers to
-  them, so that a draft story's new vendor or article does not leak;
+  them, so that a draft story's new vendor or article does not leak. This
+  module knows the references of the core records (vendors, participants,
+  event actors and targets, source outlets; sources cited by public events and
+  corrections); the layers above, which it cannot import, add theirs through
+  `register_public_reference` (claims: claimants, responders, sources cited by
+  claims and responses);
 * private notes are never part of a public representation (serializers and
   exports leave them out; tests enforce it).
 """

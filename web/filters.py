@@ -21,7 +21,8 @@ from disclosure.models import Event, ExposedData, Participant
 from metrics.figures import REPORTER_ROLES
 from metrics.models import IncidentMetric, Metric, MetricView, Norm
 
-# Participants who report on an incident, as opposed to the vendor it concerns.
+# A reporter is a participant in one of `metrics.figures.REPORTER_ROLES`; "met a norm" is
+# `metrics.figures.norm_outcome`'s (in SQL, `met_norm_condition`). Nothing here redefines them.
 
 NOTICE_METRIC = Metric.NOTICE_TO_PUBLICATION
 EXPOSURE_METRIC = Metric.EXPOSURE_DURATION
@@ -85,6 +86,16 @@ def with_listing_figures(queryset):
     )
 
 
+def met_norm_condition(window):
+    """The SQL form of `metrics.figures.norm_outcome(...) == "met"` on IncidentMetric rows.
+
+    A figure met a norm's `window` (a value or an expression) when even its upper
+    bound is within it, the boundary included, and it is closed (an open figure has
+    not met anything yet). A test pins that both agree on the boundary cases.
+    """
+    return Q(max_seconds__lte=window, open=False)
+
+
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     vendor = django_filters.CharFilter(field_name="vendor__slug", label="Vendor")
@@ -141,9 +152,12 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(Exists(claims.filter(vendor_stance=value)))
 
     def filter_notice_under(self, queryset, name, value):
-        # The norm's window as a subquery: an unknown norm matches nothing, and no extra query runs.
-        window = Subquery(Norm.objects.filter(slug=value).values("window_seconds")[:1])
-        return queryset.filter(notice_seconds__lt=window)
+        """Incidents whose notice met the norm: `met_norm_condition`, the outcome of `figures.norm_outcome`."""
+        # The norm's window as a subquery: an unknown norm, or one that does not bound the
+        # notice, matches nothing, and no extra query runs.
+        window = Subquery(Norm.objects.filter(slug=value, metric=NOTICE_METRIC).values("window_seconds")[:1])
+        notices = IncidentMetric.objects.filter(incident=OuterRef("pk"), view=MetricView.PUBLIC, metric=NOTICE_METRIC)
+        return queryset.filter(Exists(notices.filter(met_norm_condition(window))))
 
     def filter_sort(self, queryset, name, value):
         orderings = {

@@ -4,12 +4,11 @@ Every function here starts from a `public()` queryset; each page's reads are a
 fixed number of queries whatever the number of rows (tests pin the counts).
 """
 
-import statistics
 from collections import defaultdict
 from datetime import UTC
 from types import SimpleNamespace
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -26,10 +25,14 @@ from disclosure.models import (
     Organization,
     Participant,
 )
+from metrics import figures
+from metrics import selectors as metric_selectors
 from metrics.figures import REPORTER_ROLES
 from metrics.models import IncidentMetric, Metric, MetricAggregate, MetricView, Norm
 
 from .filters import with_listing_figures, year_instant
+
+Dimension = MetricAggregate.Dimension
 
 
 def public_incidents(now=None):
@@ -148,23 +151,52 @@ def incident_filter_choices():
     }
 
 
+def _shares(aggregate, norms):
+    """The stored counts met / uncertain / missed of each norm, with the share in words (figures' words)."""
+    stored = aggregate.norm_shares if aggregate is not None else {}
+    shares = []
+    for norm in norms:
+        # A norm added since the last recompute has no counts yet: an empty cell, not a shifted column.
+        counts = stored.get(norm.slug) or {"met": 0, "uncertain": 0, "missed": 0, "of": 0, "share": None}
+        share = counts["share"]
+        shares.append(
+            {
+                "norm": norm,
+                "met": counts["met"],
+                "uncertain": counts["uncertain"],
+                "missed": counts["missed"],
+                "of": counts["of"],
+                "share": share,
+                "share_text": figures.format_percent(share) if share is not None else None,
+                "percent": round(100 * share) if share is not None else None,
+            }
+        )
+    return shares
+
+
+def summary_of(label, aggregate, norms=(), key=None, rows=()):
+    """A stored aggregate as the pages show it (an empty one when the group has no figure)."""
+    return SimpleNamespace(
+        label=label,
+        key=key,
+        rows=list(rows),
+        count=aggregate.incident_count if aggregate else 0,
+        open_count=aggregate.open_count if aggregate else 0,
+        closed_count=aggregate.incident_count - aggregate.open_count if aggregate else 0,
+        median=aggregate.median_seconds if aggregate else None,
+        q1=aggregate.q1_seconds if aggregate else None,
+        q3=aggregate.q3_seconds if aggregate else None,
+        median_min=aggregate.median_min_seconds if aggregate else None,
+        median_max=aggregate.median_max_seconds if aggregate else None,
+        shares=_shares(aggregate, norms),
+    )
+
+
 def home_figures():
     latest = list(with_listing_figures(public_incidents()).order_by("-started_at", "-created_at")[:6])
     attach_listing_details(latest)
-    overall = (
-        MetricAggregate.objects.filter(
-            view=MetricView.PUBLIC,
-            dimension=MetricAggregate.Dimension.OVERALL,
-            metric=Metric.NOTICE_TO_PUBLICATION,
-            organization=None,
-            year=None,
-        )
-        .values_list("median_seconds", flat=True)
-        .first()
-    )
-    if overall is None:
-        values = list(public_metrics(Metric.NOTICE_TO_PUBLICATION).values_list("nominal_seconds", flat=True))
-        overall = statistics.median(values) if values else None
+    norms = metric_selectors.metric_norms(Metric.NOTICE_TO_PUBLICATION)
+    notice = summary_of("All incidents", metric_selectors.overall_aggregate(Metric.NOTICE_TO_PUBLICATION), norms)
     latest_responses = list(
         Response.objects.public()
         .filter(responder_id=F("claim__incident__vendor_id"))
@@ -174,7 +206,8 @@ def home_figures():
     return {
         "latest": latest,
         "incident_count": Incident.objects.public().count(),
-        "median_notice": overall,
+        "notice": notice,
+        "median_notice": notice.median,
         "awaiting_count": public_claims().filter(vendor_stance="awaiting_response").count(),
         "latest_responses": latest_responses,
     }
@@ -295,93 +328,81 @@ def timelinejs_document(incident, request):
     }
 
 
-def _with_reporters(rows):
-    """Attach incident titles, vendor, year and reporters to metric rows (two queries in all)."""
-    rows = list(rows)
-    reporters = defaultdict(list)
-    participants = Participant.objects.filter(
-        incident_id__in={r.incident_id for r in rows}, role__in=REPORTER_ROLES
-    ).select_related("organization")
-    for p in participants:
-        if p.organization not in reporters[p.incident_id]:
-            reporters[p.incident_id].append(p.organization)
+def _with_reporters(rows, norms=()):
+    """Give stored figures (from `metrics.selectors.public_figures`) what the pages and the CSV show.
+
+    No query: the incident, vendor, year and reporters come loaded. Each norm's
+    outcome is `figures.norm_outcome`'s; an open figure has none, as the aggregates
+    count open figures only as open (`figures.summarise`).
+    """
     for r in rows:
         r.incident_slug = r.incident.slug
         r.incident_title = r.incident.title
         r.vendor = r.incident.vendor
         r.vendor_name = r.incident.vendor.name
-        r.year = r.year_at.astimezone(UTC).year if r.year_at else None
-        r.reporters = reporters[r.incident_id]
-        r.reporter_names = [o.name for o in r.reporters]
+        r.reporter_names = [o.name for o in getattr(r, "reporters", ())]
         r.url = reverse("disclosure:incident-detail", kwargs={"slug": r.incident.slug})
+        r.outcomes = [
+            "" if r.open else figures.norm_outcome(r.min_seconds, r.max_seconds, norm.window_seconds) for norm in norms
+        ]
     return rows
 
 
-def compare_rows(metric, incidents=None):
-    rows = public_metrics(metric).select_related("incident", "incident__vendor")
-    if incidents is not None:
-        rows = rows.filter(incident__in=incidents)
-    rows = rows.annotate(year_at=year_instant("incident"))
-    return _with_reporters(rows.order_by("nominal_seconds", "incident__slug"))
+def compare_rows(metric, norms=()):
+    """Every stored public figure of `metric` the aggregates summarise, one per incident, in nominal order."""
+    return _with_reporters(metric_selectors.public_figures(metric), norms)
 
 
-def summarise(label, rows, norms, key=None):
-    values = sorted(r.nominal_seconds for r in rows)
-    n = len(values)
-    quartiles = (
-        statistics.quantiles(values, n=4, method="inclusive") if n >= 2 else [None, values[0] if n else None, None]
-    )
-    shares = []
-    for norm in norms:
-        met = sum(1 for r in rows if r.max_seconds < norm.window_seconds and not r.open)
-        shares.append({"norm": norm, "met": met, "of": n, "percent": round(100 * met / n) if n else None})
-    return SimpleNamespace(
-        label=label,
-        key=key,
-        rows=rows,
-        count=n,
-        open_count=sum(1 for r in rows if r.open),
-        median=statistics.median(values) if values else None,
-        q1=quartiles[0],
-        q3=quartiles[2],
-        median_min=statistics.median(sorted(r.min_seconds for r in rows)) if rows else None,
-        median_max=statistics.median(sorted(r.max_seconds for r in rows)) if rows else None,
-        shares=shares,
-    )
-
-
+#: Rows of the compare chart; beyond them the smallest groups are folded into "others" (the table lists all).
 MAX_GROUPS = 12
+
+_DIMENSIONS = {"year": Dimension.YEAR, "vendor": Dimension.VENDOR, "reporter": Dimension.REPORTER}
 
 
 def compare_context(metric, by):
-    rows = compare_rows(metric)
-    norms = list(Norm.objects.filter(metric=metric))
-    grouped = defaultdict(list)
-    labels = {}
-    for r in rows:
-        if by == "year":
-            keys = [(r.year, str(r.year) if r.year else "undated")]
-        elif by == "vendor":
-            keys = [(r.vendor.slug, r.vendor_name)]
-        else:
-            keys = [(o.slug, o.name) for o in r.reporters] or [("", "no reporter recorded")]
-        for key, label in keys:
-            grouped[key].append(r)
-            labels[key] = label
-    if by == "year":
-        ordered = sorted(grouped, key=lambda k: (k is None, -(k or 0)))
+    """The compare page: the stored aggregates of `metric` by `by`, and the stored figures as dots."""
+    dimension = _DIMENSIONS.get(by, Dimension.YEAR)
+    norms = metric_selectors.metric_norms(metric)
+    aggregates = metric_selectors.public_aggregates(metric, dimension, Dimension.OVERALL)
+    overall = next((a for a in aggregates if a.dimension == Dimension.OVERALL), None)
+    aggregates = [a for a in aggregates if a.dimension == dimension]
+    rows = compare_rows(metric, norms)
+    if dimension == Dimension.YEAR:
+        aggregates.sort(key=lambda a: -a.year)
+        label_key = [(str(a.year), a.year) for a in aggregates]
     else:
-        ordered = sorted(grouped, key=lambda k: (-len(grouped[k]), labels[k]))
-    shown = ordered[:MAX_GROUPS]
-    groups = [summarise(labels[k], grouped[k], norms, key=k) for k in shown]
+        aggregates.sort(key=lambda a: (-a.incident_count, a.organization.name, a.organization.slug))
+        label_key = [(a.organization.name, a.organization.slug) for a in aggregates]
+    members = metric_selectors.figures_by_group(rows, dimension)
+    groups = [
+        summary_of(
+            label, a, norms, key=key, rows=members.get(a.year if dimension == Dimension.YEAR else a.organization_id, ())
+        )
+        for (label, key), a in zip(label_key, aggregates, strict=True)
+    ]
+    chart_groups = [{"label": g.label, "rows": g.rows} for g in groups]
+    folded = 0
+    if len(groups) > MAX_GROUPS:
+        # The largest groups keep their rows (in the table's order); the smallest share one.
+        kept = {id(g) for g in sorted(groups, key=lambda g: -g.count)[: MAX_GROUPS - 1]}
+        rest = [g for g in groups if id(g) not in kept]
+        folded = len(rest)
+        others, seen = [], set()
+        for g in rest:
+            for r in g.rows:
+                if r.pk not in seen:
+                    seen.add(r.pk)
+                    others.append(r)
+        chart_groups = [{"label": g.label, "rows": g.rows} for g in groups if id(g) in kept]
+        chart_groups.append({"label": f"{folded} others", "rows": others})
     return {
         "metric": metric,
         "by": by,
         "norms": norms,
-        "overall": summarise("All incidents", rows, norms),
+        "overall": summary_of("All incidents", overall, norms, rows=rows),
         "groups": groups,
-        "hidden_groups": len(ordered) - len(shown),
-        "chart_groups": [{"label": g.label, "rows": g.rows} for g in groups],
+        "folded_groups": folded,
+        "chart_groups": chart_groups,
     }
 
 
@@ -409,23 +430,29 @@ def organization_page_context(organization):
         "statement": None,
         "stances": [],
     }
+    if not (reporter_list or vendor_list):
+        return context
+    # The stored aggregates of the organisation's groups: the figures /compare/ and the API show for it.
+    stored = metric_selectors.organization_aggregates(
+        organization, [Metric.NOTICE_TO_PUBLICATION, Metric.PUBLICATION_TO_STATEMENT]
+    )
     if reporter_list:
-        rows = compare_rows(Metric.NOTICE_TO_PUBLICATION, incidents.filter(Exists(reporter_of)))
-        context["notice"] = summarise(organization.name, rows, norms)
+        rows = _with_reporters(
+            metric_selectors.public_figures(Metric.NOTICE_TO_PUBLICATION, reporter=organization, with_reporters=False)
+        )
+        aggregate = stored.get((Dimension.REPORTER, Metric.NOTICE_TO_PUBLICATION))
+        context["notice"] = summary_of(organization.name, aggregate, norms, key=organization.slug, rows=rows)
         context["chart_groups"] = [{"label": organization.name, "rows": rows}]
     if vendor_list:
-        rows = compare_rows(Metric.PUBLICATION_TO_STATEMENT, incidents.filter(vendor=organization))
-        context["statement"] = summarise(organization.name, rows, [])
-        context["statement_groups"] = [{"label": organization.name, "rows": rows}]
-        counts = dict(
-            public_claims()
-            .filter(incident__vendor=organization)
-            .order_by()
-            .values_list("vendor_stance")
-            .annotate(n=Count("pk"))
-            .values_list("vendor_stance", "n")
+        rows = _with_reporters(
+            metric_selectors.public_figures(Metric.PUBLICATION_TO_STATEMENT, vendor=organization, with_reporters=False)
         )
-        total = sum(counts.values())
+        aggregate = stored.get((Dimension.VENDOR, Metric.PUBLICATION_TO_STATEMENT))
+        context["statement"] = summary_of(organization.name, aggregate, key=organization.slug, rows=rows)
+        context["statement_groups"] = [{"label": organization.name, "rows": rows}]
+        responses = metric_selectors.response_aggregate(organization)
+        counts = responses.stance_counts if responses is not None else {}
+        total = responses.claims if responses is not None else 0
         context["stances"] = [
             {"stance": s, "label": label, "count": counts.get(s, 0), "percent": round(100 * counts.get(s, 0) / total)}
             for s, label in STANCE_LABELS.items()
@@ -436,8 +463,17 @@ def organization_page_context(organization):
 
 
 def methodology_context():
-    wyze = Incident.objects.public().filter(slug="wyze-2019").first()
-    metrics = {}
-    if wyze:
-        metrics = {m.metric: m for m in IncidentMetric.objects.filter(incident=wyze, view=MetricView.PUBLIC)}
-    return {"norms": list(Norm.objects.all()), "wyze": wyze, "wyze_metrics": metrics}
+    """The norms, and an example from the record: the stored public notice figure of the most
+    recently added public incident that has a closed one (None when no incident has)."""
+    example = (
+        IncidentMetric.objects.filter(
+            view=MetricView.PUBLIC,
+            metric=Metric.NOTICE_TO_PUBLICATION,
+            open=False,
+            incident__in=Incident.objects.public(),
+        )
+        .select_related("incident")
+        .order_by("-incident__created_at", "-incident_id")
+        .first()
+    )
+    return {"norms": list(Norm.objects.all()), "example": example}

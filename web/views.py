@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from interchange.bundle import dumps, export_bundle
+from metrics import selectors as metric_selectors
 from metrics.models import Metric
 
 from . import selectors
@@ -46,13 +47,17 @@ def home(request):
 
 @public_page
 def incident_list(request):
-    filterset = IncidentFilter(request.GET or None, queryset=selectors.public_incidents())
+    # Always bound, even to an empty query: an unbound FilterSet skips filter_queryset, and with
+    # it the default sort and the listing figures (date, notice) the cards show.
+    filterset = IncidentFilter(request.GET, queryset=selectors.public_incidents())
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.attach_listing_details(page.object_list)
+    choices = selectors.incident_filter_choices()
+    choices["years"] = [(year, year) for year in choices["years"]]  # as (value, label), like every other select
     context = {
         "filter": filterset,
         "page": page,
-        "choices": selectors.incident_filter_choices(),
+        "choices": choices,
         "sort_choices": SORT_CHOICES,
         "current": request.GET,
     }
@@ -115,12 +120,17 @@ class _Echo:
 
 @public_page
 def compare_csv(request):
-    """Every public incident's figure for one metric, one row per incident (and per reporter)."""
+    """Every stored public figure of one metric that the aggregates summarise, one row per incident.
+
+    The same figures as the compare page's dots and table (retracted incidents left
+    out), with each norm's outcome as `metrics.figures.norm_outcome` gives it.
+    """
     metric, _by = _compare_params(request)
-    rows = selectors.compare_rows(metric)
+    norms = metric_selectors.metric_norms(metric)
+    rows = selectors.compare_rows(metric, norms)
     writer = csv.writer(_Echo())
     header = ["incident", "title", "vendor", "reporters", "year", "metric", "nominal_seconds", "min_seconds",
-              "max_seconds", "open", "url"]  # fmt: skip
+              "max_seconds", "open", "url", *(f"norm:{n.slug}" for n in norms)]  # fmt: skip
 
     def lines():
         yield writer.writerow(header)
@@ -138,6 +148,7 @@ def compare_csv(request):
                     r.max_seconds,
                     "true" if r.open else "false",
                     request.build_absolute_uri(r.url),
+                    *r.outcomes,
                 ]  # fmt: skip
             )
 
@@ -158,7 +169,7 @@ CLAIMS_PAGE_SIZE = 30
 
 @public_page
 def claim_list(request):
-    filterset = ClaimFilter(request.GET or None, queryset=selectors.public_claims().order_by("-nominal", "-pk"))
+    filterset = ClaimFilter(request.GET, queryset=selectors.public_claims().order_by("-nominal", "-pk"))
     page = Paginator(filterset.qs, CLAIMS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,

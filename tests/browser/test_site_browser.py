@@ -69,10 +69,16 @@ def test_search_filter_and_paginate(browser, site, javascript):
     assert page.locator(".results-count").inner_text() == "25 incidents"
     if javascript:
         page.wait_for_function("window.htmx !== undefined")
+        page.evaluate("window.liveRegion = document.querySelector('[aria-live]')")
         with page.expect_request(lambda r: r.headers.get("hx-request") == "true"):
             page.locator("#id_reporter").select_option("ipvm")
         page.wait_for_function("document.querySelector('.results-count').textContent.trim() === '1 incident'")
         assert "reporter=ipvm" in page.url  # the URL follows the swap
+        # The swap happened inside the live region, which is the same element as before it.
+        assert page.evaluate(
+            "window.liveRegion === document.querySelector('[aria-live]') && window.liveRegion.contains("
+            "document.querySelector('#results')) && document.querySelectorAll('#results').length === 1"
+        )
     else:
         page.locator("#id_reporter").select_option("ipvm")
         page.locator(".filters button[type=submit]").click()

@@ -1,8 +1,10 @@
 """The public site: every page on the Wyze case, htmx partials, caching, filters and query counts."""
 
+import inspect
 import json
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from metrics.models import IncidentMetric
@@ -14,6 +16,7 @@ from tests.factories import (
     ParticipantFactory,
     ResponseFactory,
 )
+from web import selectors
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +55,15 @@ def test_incident_page_states_the_notice_window_with_its_bounds_and_draws_the_in
     assert 'href="#event-ipvm-support-ticket"' in html and 'id="event-ipvm-support-ticket"' in html
 
 
-def test_incident_page_carries_escaped_json_ld(client, wyze):
+def test_incident_page_carries_escaped_json_ld_as_an_ld_json_data_block(client, wyze):
     wyze.claims.filter(key=wyze.claims.first().key).update(statement="Evil </script><script>alert(1)</script>")
     html = client.get("/incidents/wyze-2019/").content.decode()
-    start = html.index('<script id="incident-jsonld" type="application/json">')
+    assert 'type="application/json"' not in html
+    start = html.index('<script id="incident-jsonld" type="application/ld+json">')
     block = html[start : html.index("</script>", start)]
     assert "<script>alert" not in block
     data = json.loads(block.split(">", 1)[1])
+    assert "Evil </script><script>alert(1)</script>" in [item.get("claimReviewed") for item in data["@graph"]]
     assert data["@context"] == "https://schema.org"
     assert {item["@type"] for item in data["@graph"]} == {"Article", "ClaimReview"}
 
@@ -67,9 +72,33 @@ def test_htmx_request_gets_only_the_results_partial(client, wyze):
     full = client.get("/incidents/?q=wyze")
     partial = client.get("/incidents/?q=wyze", HTTP_HX_REQUEST="true")
     assert b"<html" in full.content and b"<html" not in partial.content
-    assert partial.content.lstrip().startswith(b'<section id="results"')
+    assert partial.content.lstrip().startswith(b'<div id="results"')
+    assert b"aria-live" not in partial.content
     assert b"Wyze leaves a copy" in partial.content
     assert "HX-Request" in partial["Vary"]
+
+
+@pytest.mark.parametrize("url", ["/incidents/", "/claims/"])
+def test_htmx_swaps_inside_a_live_region_that_stays_on_the_page(client, wyze, url):
+    html = client.get(url).content.decode()
+    live = html.index('<section class="results" aria-live="polite"')
+    assert live < html.index('<div id="results">') < html.index("</section>", live)
+    assert 'hx-target="#results" hx-swap="outerHTML"' in html
+    assert html.count("aria-live") == 1
+
+
+def test_filter_selects_come_from_one_include_and_keep_the_chosen_value(client, wyze):
+    html = client.get("/incidents/?vendor=wyze&year=2019&sort=largest").content.decode()
+    assert '<select id="id_vendor" name="vendor"><option value="">Any vendor</option>' in html
+    assert '<option value="wyze" selected>Wyze</option>' in html
+    assert '<option value="2019" selected>2019</option>' in html
+    assert '<option value="largest" selected>' in html
+    assert '<option value="">' not in html.split('id="id_sort"')[1].split("</select>")[0]
+    claims = client.get("/claims/?stance=denied").content.decode()
+    assert '<option value="denied" selected>' in claims
+    for template in ("disclosure/incident_list.html", "claims/claim_list.html"):
+        source = (settings.BASE_DIR / "templates" / template).read_text()
+        assert "<select" not in source and '{% include "_select.html"' in source
 
 
 @pytest.mark.parametrize(
@@ -108,6 +137,25 @@ def test_incident_list_sorts_by_shortest_notice_and_paginates(client, db):
     page2 = client.get("/incidents/?sort=shortest_notice&page=2").content.decode()
     assert "Page 2 of 2" in page2
     assert 'hx-get="?sort=shortest_notice&amp;page=1"' in page2
+
+
+def test_incident_list_without_a_query_is_sorted_newest_first_and_shows_dates_and_notice(client, db):
+    for year in (2018, 2021, 2019):
+        incident = IncidentFactory(title=f"Listed {year}")
+        EventFactory(incident=incident, kind="published", at=f"{year}-06-01T10:00")
+        IncidentMetric.objects.create(
+            incident=incident, view="public", metric="notice_to_publication", nominal_seconds=year,
+            min_seconds=year, max_seconds=year, computed_at=timezone.now(),
+        )  # fmt: skip
+    html = client.get("/incidents/").content.decode()
+    assert html.index("Listed 2021") < html.index("Listed 2019") < html.index("Listed 2018")
+    assert '<time datetime="2021-06-01">June 2021</time>' in html
+    assert html.count("<dt>Notice</dt>") == 3
+
+
+def test_claims_list_without_a_query_matches_the_default_filter(client, wyze):
+    plain = client.get("/claims/").content.decode()
+    assert plain.split('id="results"')[1] == client.get("/claims/?q=").content.decode().split('id="results"')[1]
 
 
 def test_claims_index_filters_by_stance_and_claimant(client, wyze):
@@ -184,3 +232,25 @@ def test_incident_pages_query_count_does_not_grow_with_rows(client, django_asser
     for suffix, max_queries in [("", 13), ("timeline.json", 11)]:
         with django_assert_max_num_queries(max_queries):
             assert client.get(incident.get_absolute_url() + suffix).status_code == 200
+
+
+def test_methodology_reads_correctly_on_an_empty_database(client, db):
+    html = client.get("/methodology/").content.decode()
+    assert "between 13 and 15 minutes" in html  # the spec's worked example, stated as prose
+    assert "From the record" not in html and "wyze" not in html.lower()
+
+
+def test_methodology_example_from_the_record_is_a_public_incidents_stored_figure(client, db):
+    def notice(incident, seconds):
+        IncidentMetric.objects.create(
+            incident=incident, view="public", metric="notice_to_publication", nominal_seconds=seconds,
+            min_seconds=seconds - 60, max_seconds=seconds + 60, computed_at=timezone.now(),
+        )  # fmt: skip
+
+    notice(IncidentFactory(title="Older public case"), 3600)
+    notice(IncidentFactory(title="Newer public case"), 7200)
+    notice(IncidentFactory(title="Draft case", status="draft"), 60)
+    html = client.get("/methodology/").content.decode()
+    assert "From the record" in html and "Newer public case" in html
+    assert "2 hours" in html and "Draft case" not in html and "Older public case" not in html
+    assert "wyze" not in inspect.getsource(selectors.methodology_context).lower()

@@ -1,9 +1,12 @@
 """Serializers of the API. Every one lists its fields; none uses "__all__".
 
 Reads come in two flavours: the public serializers, which never carry private
-notes, and the staff serializers, which add them. Views choose one per request
-(`for_user`). Write serializers only validate: the views hand `validated_data`
-to the services, which are the only code that saves.
+notes, and the `Staff...` serializers, which add them. A viewset names both
+(`read_serializer_class`, `staff_serializer_class`) and its
+`get_serializer_class` picks the staff one for users who see everything; create
+and partial_update use its `write_serializer_class`. Write serializers only
+validate: the views hand `validated_data` to the services, which are the only
+code that saves.
 
 A recorded time has one shape everywhere, the bundle's:
 {"at": "2019-12-26T09:21", "precision": "minute", "approximate": false, "timezone": "America/Los_Angeles"}.

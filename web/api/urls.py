@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from . import views
+from . import root, views
 
 app_name = "api-v1"
 
@@ -25,6 +25,7 @@ INCIDENT = "incidents/<slug:incident_slug>/"
 CLAIM = f"{INCIDENT}claims/<slug:claim_key>/"
 
 urlpatterns = [
+    path("", root.api_root, name="root"),
     *routes(
         "incidents/",
         views.IncidentViewSet,

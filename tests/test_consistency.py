@@ -1,0 +1,239 @@
+"""One definition of every figure: the home page, /compare/ (table and CSV), the organisation
+pages and /api/v1/aggregates/ give the same counts, medians and shares (time-and-metrics.md §6).
+
+The dataset has what used to make the surfaces disagree: a retracted incident, an open
+figure, a notice exactly at a norm's window, a publisher who is no reporter, and a
+notifier who is not the discoverer.
+"""
+
+import csv
+import io
+import re
+from html import unescape
+
+import pytest
+from django.db.models import Q
+from django.utils import timezone
+
+from metrics import figures
+from metrics.models import IncidentMetric, Norm
+from metrics.services import metrics_recompute_all
+from tests.factories import EventFactory, IncidentFactory, OrganizationFactory, ParticipantFactory
+from web.filters import met_norm_condition
+from web.templatetags.site_tags import duration_text
+
+pytestmark = pytest.mark.django_db
+
+NOTICE = "notice_to_publication"
+REMEDIATION = "notice_to_remediation"
+DAY = 86400
+CERT_WINDOW = 45 * DAY
+
+
+def _incident(slug, vendor, notified, published, *, remediated=None, precision="minute", **fields):
+    incident = IncidentFactory(slug=slug, title=f"Incident {slug}", vendor=vendor, **fields)
+    EventFactory(incident=incident, kind="vendor_notified", at=notified, precision=precision)
+    EventFactory(incident=incident, kind="published", at=published, precision=precision)
+    if remediated:
+        EventFactory(incident=incident, kind="remediated", at=remediated, precision=precision)
+    return incident
+
+
+@pytest.fixture
+def dataset(db):
+    acme = OrganizationFactory(slug="acme", name="Acme", kind="vendor")
+    globex = OrganizationFactory(slug="globex", name="Globex", kind="vendor")
+    finder = OrganizationFactory(slug="finder", name="Finder Labs", kind="researcher")
+    teller = OrganizationFactory(slug="teller", name="Teller News", kind="media")
+    digger = OrganizationFactory(slug="digger", name="Digger Sec", kind="researcher")
+    press = OrganizationFactory(slug="press", name="Daily Press", kind="media")
+
+    a = _incident("a-2020", acme, "2020-03-02T14:05", "2020-03-02T15:05", remediated="2020-03-05T10:00")
+    ParticipantFactory(incident=a, organization=finder, role="discoverer")
+    ParticipantFactory(incident=a, organization=finder, role="notifier")
+    # Exactly CERT/CC's 45 days at most (second precision: the upper bound is the window).
+    b = _incident(
+        "b-2021",
+        acme,
+        "2021-01-01T00:00:00",
+        "2021-02-14T23:59:59",
+        remediated="2021-01-20T00:00:00",
+        precision="second",
+    )
+    ParticipantFactory(incident=b, organization=teller, role="notifier")
+    ParticipantFactory(incident=b, organization=digger, role="discoverer")
+    c = _incident("c-2021", globex, "2021-05-01T09:00", "2021-08-09T09:00")  # 100 days; never remediated: open
+    ParticipantFactory(incident=c, organization=finder, role="discoverer")
+    ParticipantFactory(incident=c, organization=press, role="publisher")
+    e = _incident("e-2022", acme, "2022-06-01T09:00", "2022-06-11T09:00")  # 10 days; open remediation
+    ParticipantFactory(incident=e, organization=finder, role="notifier")
+    d = _incident(
+        "d-retracted", globex, "2020-07-01T09:00", "2020-07-03T09:00", status="retracted", retraction_notice="Wrong."
+    )
+    ParticipantFactory(incident=d, organization=finder, role="discoverer")
+    metrics_recompute_all()
+    return {"acme": acme, "globex": globex, "finder": finder, "teller": teller, "digger": digger, "press": press}
+
+
+def _api(client, **params):
+    response = client.get("/api/v1/aggregates/", {"page_size": 200, **params})
+    assert response.status_code == 200
+    return response.json()["results"]
+
+
+def _text(response):
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", response.content.decode())))
+
+
+def _share_text(counts):
+    text = f"{figures.format_percent(counts['share'])} ({counts['met']} of {counts['of']}"
+    if counts["uncertain"]:
+        text += f"; {counts['uncertain']} uncertain"
+    if counts["missed"]:
+        text += f"; {counts['missed']} missed"
+    return text + ")"
+
+
+def _csv(client, metric):
+    response = client.get("/compare.csv", {"metric": metric})
+    return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def _csv_summary(rows, norms):
+    """What a reader of the CSV gets by summarising it: the counts, median and outcomes of the API."""
+    closed = [r for r in rows if r["open"] == "false"]
+    nominals = sorted(int(r["nominal_seconds"]) for r in closed)
+    shares = {}
+    for norm in norms:
+        outcomes = [r[f"norm:{norm.slug}"] for r in closed]
+        shares[norm.slug] = {k: outcomes.count(k) for k in ("met", "uncertain", "missed")} | {"of": len(closed)}
+    return {
+        "incident_count": len(rows),
+        "open_count": len(rows) - len(closed),
+        "median_seconds": figures.quantile(nominals, 0.5),
+        "norm_shares": shares,
+    }
+
+
+def _api_summary(row):
+    return {
+        "incident_count": row["incident_count"],
+        "open_count": row["open_count"],
+        "median_seconds": row["median_seconds"],
+        "norm_shares": {
+            slug: {k: counts[k] for k in ("met", "uncertain", "missed", "of")}
+            for slug, counts in row["norm_shares"].items()
+        },
+    }
+
+
+def test_the_stored_figures_leave_out_the_retracted_incident_and_count_the_boundary_as_met(client, dataset):
+    (overall,) = _api(client, metric=NOTICE, dimension="overall")
+    # a 1 hour, b 45 days less a second, c 100 days, e 10 days; the retracted d (2 days) is not counted
+    assert overall["incident_count"] == 4 and overall["open_count"] == 0
+    assert overall["median_seconds"] == (10 * DAY + CERT_WINDOW - 1) / 2
+    b = IncidentMetric.objects.get(incident__slug="b-2021", view="public", metric=NOTICE)
+    assert b.max_seconds == CERT_WINDOW
+    assert overall["norm_shares"]["cert-cc"] == {
+        "met": 3, "uncertain": 0, "missed": 1, "of": 4, "share": 0.75, "share_at_most": 0.75,
+    }  # fmt: skip
+    assert overall["norm_shares"]["project-zero"]["met"] == 3
+    (remediation,) = _api(client, metric=REMEDIATION, dimension="overall")
+    assert (remediation["incident_count"], remediation["open_count"]) == (4, 2)
+    reporters = {row["organization"] for row in _api(client, metric=NOTICE, dimension="reporter")}
+    assert reporters == {"finder", "teller", "digger"}  # the publisher-only "press" is no reporter
+
+
+def test_home_page_shows_the_stored_overall_notice_figures(client, dataset):
+    (overall,) = _api(client, metric=NOTICE, dimension="overall")
+    text = _text(client.get("/"))
+    assert f"Median notice window {duration_text(overall['median_seconds'])} over 4 incidents" in text
+    for norm in Norm.objects.filter(metric=NOTICE):
+        assert (
+            f"{norm.name} ({duration_text(norm.window_seconds)}): {_share_text(overall['norm_shares'][norm.slug])}"
+            in (text)
+        )
+
+
+@pytest.mark.parametrize("metric", [NOTICE, REMEDIATION])
+@pytest.mark.parametrize("by", ["reporter", "vendor", "year"])
+def test_compare_table_lists_every_stored_group_with_its_stored_figures(client, dataset, metric, by):
+    rows = _api(client, metric=metric, dimension=by)
+    (overall,) = _api(client, metric=metric, dimension="overall")
+    text = _text(client.get("/compare/", {"metric": metric, "by": by}))
+    table = text[text.index("The figures behind the chart") :]
+    norms = list(Norm.objects.filter(metric=metric))
+    for row in [*rows, overall]:
+        label = row["organization_name"] or (str(row["year"]) if row["year"] else "All incidents")
+        cells = f"{label} {row['incident_count']}"
+        if row["open_count"]:
+            cells += f" ({row['open_count']} open)"
+        median = duration_text(row["median_seconds"]) if row["median_seconds"] is not None else "—"
+        assert f"{cells} {median} " in table, (cells, median)
+        for norm in norms:
+            assert _share_text(row["norm_shares"][norm.slug]) in table
+    assert table.count(" open)") == sum(1 for row in [*rows, overall] if row["open_count"])
+    assert "Incident d-retracted" not in text
+
+
+@pytest.mark.parametrize("metric", [NOTICE, REMEDIATION])
+def test_compare_csv_summarises_to_the_stored_aggregates(client, dataset, metric):
+    rows = _csv(client, metric)
+    norms = list(Norm.objects.filter(metric=metric))
+    assert sorted(r["incident"] for r in rows) == ["a-2020", "b-2021", "c-2021", "e-2022"]
+    (overall,) = _api(client, metric=metric, dimension="overall")
+    assert _csv_summary(rows, norms) == _api_summary(overall)
+    for row in _api(client, metric=metric, dimension="reporter"):
+        mine = [r for r in rows if row["organization_name"] in r["reporters"].split("; ")]
+        assert _csv_summary(mine, norms) == _api_summary(row)
+    for row in _api(client, metric=metric, dimension="vendor"):
+        assert _csv_summary([r for r in rows if r["vendor"] == row["organization_name"]], norms) == _api_summary(row)
+    for row in _api(client, metric=metric, dimension="year"):
+        assert _csv_summary([r for r in rows if r["year"] == str(row["year"])], norms) == _api_summary(row)
+
+
+def test_organisation_pages_show_their_stored_group_figures(client, dataset):
+    norms = list(Norm.objects.filter(metric=NOTICE))
+    for row in _api(client, metric=NOTICE, dimension="reporter"):
+        text = _text(client.get(f"/organisations/{row['organization']}/"))
+        count = row["incident_count"]
+        median = duration_text(row["median_seconds"])
+        assert f"before publication: {median} over {count} incident{'s' if count > 1 else ''}" in text
+        for norm in norms:
+            assert f": {_share_text(row['norm_shares'][norm.slug])}" in text
+    for row in _api(client, metric="publication_to_statement", dimension="vendor"):
+        text = _text(client.get(f"/organisations/{row['organization']}/"))
+        if row["median_seconds"] is None:  # every statement still awaited: open figures have no median
+            assert f"No statement by {row['organization_name']} yet on {row['incident_count']} incident" in text
+        else:
+            assert f"{duration_text(row['median_seconds'])} over {row['incident_count']} incident" in text
+    press = _text(client.get("/organisations/press/"))
+    assert "As a reporter" not in press  # a publisher only is no reporter
+
+
+def test_notice_under_filter_is_the_stored_outcome_met(client, dataset):
+    text = _text(client.get("/incidents/", {"notice_under": "cert-cc"}))
+    assert "Incident a-2020" in text and "Incident b-2021" in text  # b sits exactly at the window
+    assert "Incident c-2021" not in text and "Incident e-2022" in text
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "is_open"),
+    [
+        (CERT_WINDOW - 2, CERT_WINDOW, False),  # the upper bound at the window: met
+        (CERT_WINDOW - 2, CERT_WINDOW + 1, False),  # straddles: uncertain
+        (CERT_WINDOW, CERT_WINDOW, False),  # exactly the window: met
+        (CERT_WINDOW + 1, CERT_WINDOW + 2, False),  # beyond: missed
+        (CERT_WINDOW - 10, CERT_WINDOW - 5, True),  # open and within so far: not met yet
+        (CERT_WINDOW, CERT_WINDOW, True),
+        (0, 0, False),
+    ],
+)
+def test_the_sql_form_of_met_agrees_with_norm_outcome(db, low, high, is_open):
+    incident = IncidentFactory()
+    IncidentMetric.objects.create(
+        incident=incident, view="public", metric=NOTICE, nominal_seconds=(low + high) // 2, min_seconds=low,
+        max_seconds=high, open=is_open, computed_at=timezone.now(),
+    )  # fmt: skip
+    in_sql = IncidentMetric.objects.filter(Q(incident=incident) & met_norm_condition(CERT_WINDOW)).exists()
+    assert in_sql == (figures.norm_outcome(low, high, CERT_WINDOW, is_open) == "met")
