@@ -26,9 +26,9 @@ from disclosure.models import DataClass, Event, Incident, Organization, Particip
 from interchange.bundle import BundleError, import_bundle, load_document
 from metrics.models import Metric, Norm
 from metrics.services import metrics_recompute_all
+from tests.factories import EventFactory, IncidentFactory, OrganizationFactory, ParticipantFactory
 from tests.interchange.test_bundle import small_bundle
 from tests.interchange.test_bundle_schema import minimal_bundle
-from tests.factories import EventFactory, IncidentFactory, OrganizationFactory, ParticipantFactory
 from web.filters import SORT_CHOICES
 from web.templatetags.charts import MAX_TICKS, _scale, _ticks
 
