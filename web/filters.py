@@ -17,7 +17,9 @@ from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from claims.models import STANCE_LABELS, Claim
-from disclosure.models import Event, ExposedData, Participant
+from claims.selectors import claims_visible_to
+from disclosure.models import ExposedData, Participant
+from disclosure.selectors import events_visible_to
 from metrics.figures import REPORTER_ROLES
 from metrics.models import IncidentMetric, Metric, MetricView, Norm
 
@@ -48,7 +50,7 @@ def public_metric_seconds(metric, field="nominal_seconds"):
 def first_public_event_time():
     """The nominal instant of the incident's earliest public event: the date an incident is listed under."""
     return Subquery(
-        Event.objects.public()
+        events_visible_to(None)
         .filter(incident=OuterRef("pk"))
         .order_by()
         .values("incident")
@@ -59,7 +61,7 @@ def first_public_event_time():
 
 def first_public_event_of_kind(kind, ref="pk"):
     return Subquery(
-        Event.objects.public()
+        events_visible_to(None)
         .filter(incident=OuterRef(ref), kind=kind)
         .order_by()
         .values("incident")
@@ -121,7 +123,7 @@ class IncidentFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         condition = Q()
         for term in value.split():
-            claims = Claim.objects.public().filter(incident=OuterRef("pk"), statement__icontains=term)
+            claims = claims_visible_to(None).filter(incident=OuterRef("pk"), statement__icontains=term)
             reporters = Participant.objects.filter(
                 incident=OuterRef("pk"), role__in=REPORTER_ROLES, organization__name__icontains=term
             )
@@ -148,7 +150,7 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(Exists(ExposedData.objects.filter(incident=OuterRef("pk"), data_class__slug=value)))
 
     def filter_claim_status(self, queryset, name, value):
-        claims = Claim.objects.public().with_vendor_stance(public=True).filter(incident=OuterRef("pk"))
+        claims = claims_visible_to(None).with_vendor_stance(public=True).filter(incident=OuterRef("pk"))
         return queryset.filter(Exists(claims.filter(vendor_stance=value)))
 
     def filter_notice_under(self, queryset, name, value):

@@ -12,19 +12,20 @@ from django.db.models import Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from claims.models import STANCE_LABELS, Claim, ClaimCitation, Response, ResponseCitation
+from claims.models import STANCE_LABELS, Claim, ClaimCitation, ResponseCitation
+from claims.selectors import claims_visible_to, responses_visible_to
 from disclosure import timemath
 from disclosure.models import (
     Correction,
     CorrectionCitation,
     DataClass,
-    Event,
     EventCitation,
     ExposedData,
     Incident,
     Organization,
     Participant,
 )
+from disclosure.selectors import events_visible_to, incidents_visible_to, organizations_visible_to
 from metrics import figures
 from metrics import selectors as metric_selectors
 from metrics.figures import REPORTER_ROLES
@@ -36,7 +37,7 @@ Dimension = MetricAggregate.Dimension
 
 
 def public_incidents(now=None):
-    return Incident.objects.public(now).select_related("vendor")
+    return incidents_visible_to(None, now).select_related("vendor")
 
 
 def public_incident_detail(slug, now=None):
@@ -47,7 +48,7 @@ def public_incident_detail(slug, now=None):
         Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class")),
         Prefetch(
             "events",
-            queryset=Event.objects.public(now)
+            queryset=events_visible_to(None, now)
             .select_related("actor", "target")
             .prefetch_related(Prefetch("citations", queryset=cited(EventCitation)))
             .order_by("nominal", "position"),
@@ -55,14 +56,14 @@ def public_incident_detail(slug, now=None):
         ),
         Prefetch(
             "claims",
-            queryset=Claim.objects.public(now)
+            queryset=claims_visible_to(None, now)
             .with_vendor_stance(public=True)
             .select_related("claimant")
             .prefetch_related(
                 Prefetch("citations", queryset=cited(ClaimCitation)),
                 Prefetch(
                     "responses",
-                    queryset=Response.objects.public(now)
+                    queryset=responses_visible_to(None, now)
                     .select_related("responder")
                     .prefetch_related(Prefetch("citations", queryset=cited(ResponseCitation))),
                     to_attr="public_responses",
@@ -79,13 +80,13 @@ def public_incident_detail(slug, now=None):
 
 
 def public_organization(slug, now=None):
-    return get_object_or_404(Organization.objects.public(now), slug=slug)
+    return get_object_or_404(organizations_visible_to(None, now), slug=slug)
 
 
 def public_claims(now=None):
     """Public claims with the vendor's current public stance, the claimant and the incident loaded."""
     return (
-        Claim.objects.public(now)
+        claims_visible_to(None, now)
         .with_vendor_stance(public=True)
         .select_related("claimant", "incident", "incident__vendor")
     )
@@ -93,7 +94,7 @@ def public_claims(now=None):
 
 def claim_filter_choices(now=None):
     """The claims page's dropdowns: stances, categories, and the claimants and vendors of public claims."""
-    public_claims = Claim.objects.public(now)
+    public_claims = claims_visible_to(None, now)
     return {
         "stances": list(STANCE_LABELS.items()),
         "categories": Claim.Category.choices,
@@ -109,7 +110,7 @@ def claim_filter_choices(now=None):
 
 
 def public_metrics(metric=None, now=None):
-    rows = IncidentMetric.objects.filter(view=MetricView.PUBLIC, incident__in=Incident.objects.public(now))
+    rows = IncidentMetric.objects.filter(view=MetricView.PUBLIC, incident__in=incidents_visible_to(None, now))
     return rows.filter(metric=metric) if metric else rows
 
 
@@ -134,7 +135,7 @@ def attach_listing_details(incidents):
 
 def incident_filter_choices():
     """The options of the incident filters: only values that public incidents actually have."""
-    incidents = Incident.objects.public()
+    incidents = incidents_visible_to(None)
     reporter_ids = Participant.objects.filter(incident__in=incidents, role__in=REPORTER_ROLES).values("organization_id")
     return {
         "vendors": list(Organization.objects.filter(id__in=incidents.values("vendor_id")).values_list("slug", "name")),
@@ -198,14 +199,14 @@ def home_figures():
     norms = metric_selectors.metric_norms(Metric.NOTICE_TO_PUBLICATION)
     notice = summary_of("All incidents", metric_selectors.overall_aggregate(Metric.NOTICE_TO_PUBLICATION), norms)
     latest_responses = list(
-        Response.objects.public()
+        responses_visible_to(None)
         .filter(responder_id=F("claim__incident__vendor_id"))
         .select_related("responder", "claim", "claim__incident")
         .order_by("-nominal", "-id")[:5]
     )
     return {
         "latest": latest,
-        "incident_count": Incident.objects.public().count(),
+        "incident_count": incidents_visible_to(None).count(),
         "notice": notice,
         "median_notice": notice.median,
         "awaiting_count": public_claims().filter(vendor_stance="awaiting_response").count(),
@@ -470,7 +471,7 @@ def methodology_context():
             view=MetricView.PUBLIC,
             metric=Metric.NOTICE_TO_PUBLICATION,
             open=False,
-            incident__in=Incident.objects.public(),
+            incident__in=incidents_visible_to(None),
         )
         .select_related("incident")
         .order_by("-incident__created_at", "-incident_id")

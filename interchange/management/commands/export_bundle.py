@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from disclosure.models import Incident
+from disclosure.selectors import incidents_visible_to
 from interchange.bundle import dumps, export_bundle
 
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, slugs, public, **options):
         if slugs:
-            scope = Incident.objects.public() if public else Incident.objects.all()
+            scope = incidents_visible_to(None) if public else Incident.objects.all()
             missing = sorted(set(slugs) - set(scope.filter(slug__in=slugs).values_list("slug", flat=True)))
             if missing:
                 raise CommandError(f"No such {'public ' if public else ''}incident: {', '.join(missing)}")
