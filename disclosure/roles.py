@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import PermissionDenied
 
+from .choices import IncidentStatus, PublicationStatus
+
 PUBLISH = "disclosure.publish_incident"
 RETRACT = "disclosure.retract_incident"
 DELETE_PUBLIC = "disclosure.delete_public_record"
@@ -39,6 +41,8 @@ OWN_STATUS_RECORDS = ("incident", "event", "claim", "response", "correction")
 _EVERY_EMBARGO_LIFTED = datetime.max.replace(tzinfo=UTC)
 
 ROLE_NAMES = ("contributor", "editor", "admin")
+# An incident in one of these statuses is the public's (once any embargo lifts).
+PUBLIC_STATUSES = (IncidentStatus.PUBLISHED, IncidentStatus.RETRACTED)
 
 
 def _require(user, perm, what):
@@ -47,7 +51,7 @@ def _require(user, perm, what):
 
 
 def _incident_public(incident):
-    return incident is not None and incident.status in ("published", "retracted")
+    return incident is not None and incident.status in PUBLIC_STATUSES
 
 
 def is_public_facing(record):
@@ -56,9 +60,9 @@ def is_public_facing(record):
     if name == "incident":
         return _incident_public(record)
     if name in ("event", "claim"):
-        return record.status == "published" and _incident_public(record.incident)
+        return record.status == PublicationStatus.PUBLISHED and _incident_public(record.incident)
     if name == "response":
-        return record.status == "published" and is_public_facing(record.claim)
+        return record.status == PublicationStatus.PUBLISHED and is_public_facing(record.claim)
     if name in ("participant", "exposeddata", "correction"):
         return _incident_public(record.incident)
     if name.endswith("citation"):
@@ -92,15 +96,15 @@ def authorize_save(user, *, record, stored, changed):
             _require(user, PUBLISH, f"add a {record._meta.verbose_name} the public can see (ask an editor)")
         if name == "incident" and record.embargo_until is not None:
             _require(user, PUBLISH, "set an embargo")
-        if name == "incident" and record.status == "retracted":
+        if name == "incident" and record.status == IncidentStatus.RETRACTED:
             _require(user, RETRACT, "retract an incident")
         return
     _require(user, _perm(record, "change"), f"change {record._meta.verbose_name_plural}")
     if "status" in changed:
-        if "retracted" in (stored.status, record.status):
+        if IncidentStatus.RETRACTED in (stored.status, record.status):
             _require(user, RETRACT, "retract an incident or undo a retraction")
         # draft <-> review is a contributor's; anything to or from the public statuses is not.
-        if {stored.status, record.status} & {"published", "retracted"}:
+        if {stored.status, record.status} & set(PUBLIC_STATUSES):
             _require(user, PUBLISH, f"publish or unpublish a {record._meta.verbose_name}")
     if "embargo_until" in changed:
         _require(user, PUBLISH, "set or lift an embargo")

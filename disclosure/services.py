@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from . import roles
+from .choices import PublicationStatus
 from .models import (
     Correction,
     DataClass,
@@ -106,17 +107,17 @@ def check_cited(record):
     are drafts of the story), so publishing a claim checks its responses too.
     """
     record = type(record).objects.filter(pk=record.pk).first()
-    if record is None or record.status != "published":
+    if record is None or record.status != PublicationStatus.PUBLISHED:
         return
     name = record._meta.model_name
-    if name == "response" and record.claim.status != "published":
+    if name == "response" and record.claim.status != PublicationStatus.PUBLISHED:
         return
     if not record.citations.exists():
         raise ValidationError(
             {"citations": f"A published {record._meta.verbose_name} must cite at least one source; add one first."}
         )
     if name == "claim":
-        uncited = record.responses.filter(status="published", citations__isnull=True).first()
+        uncited = record.responses.filter(status=PublicationStatus.PUBLISHED, citations__isnull=True).first()
         if uncited is not None:
             raise ValidationError(
                 {

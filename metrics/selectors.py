@@ -14,6 +14,7 @@ from collections import defaultdict
 
 from django.db.models import Exists, OuterRef, Subquery
 
+from disclosure.choices import IncidentStatus
 from disclosure.models import Incident, Participant
 
 from .figures import REPORTER_ROLES
@@ -24,7 +25,7 @@ Dimension = MetricAggregate.Dimension
 
 def aggregate_population(now=None):
     """The incidents the public aggregates summarise: public ones, retracted ones left out."""
-    return Incident.objects.public(now).exclude(status="retracted")
+    return Incident.objects.public(now).exclude(status=IncidentStatus.RETRACTED)
 
 
 def public_aggregates(metric, *dimensions, organization=None):

@@ -34,6 +34,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from claims.models import Claim, Response
+from disclosure.choices import IncidentStatus, PublicationStatus
 from disclosure.models import Event, Incident, Participant
 
 from .figures import KINDS, REPORTER_ROLES, compute_incident, summarise
@@ -167,7 +168,7 @@ def _compute(first_id, last_id, locked, public, now):
         group = list(group)
         staff = computed[(incident_id, MetricView.STAFF)] = compute_incident(group, now)
         if incident_id in public:
-            visible = [event for event in group if event.status == "published"]
+            visible = [event for event in group if event.status == PublicationStatus.PUBLISHED]
             if len(visible) == len(group):
                 computed[(incident_id, MetricView.PUBLIC)] = staff
             elif visible:
@@ -369,7 +370,10 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
         # which the aggregates do not use); the sets also carry each incident's year.
         vendors = list(Incident.objects.order_by("pk").values_list("pk", "vendor_id"))
         public = list(
-            Incident.objects.public(now).exclude(status="retracted").order_by("pk").values_list("pk", flat=True)
+            Incident.objects.public(now)
+            .exclude(status=IncidentStatus.RETRACTED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         )
         reporters = list(
             Participant.objects.filter(role__in=REPORTER_ROLES)
@@ -482,7 +486,11 @@ def _rebuild_response_aggregates(now):
     rows = []
     for view in MetricView.values:
         if view == MetricView.PUBLIC:
-            claims = Claim.objects.public(now).exclude(incident__status="retracted").with_vendor_stance(public=True)
+            claims = (
+                Claim.objects.public(now)
+                .exclude(incident__status=IncidentStatus.RETRACTED)
+                .with_vendor_stance(public=True)
+            )
         else:
             claims = Claim.objects.with_vendor_stance(public=False)
         counts = defaultdict(lambda: defaultdict(int))
