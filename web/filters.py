@@ -1,27 +1,26 @@
-"""Search, filters and sorting of incidents and claims, shared by the public site and the API.
+"""Search, filters and sorting of incidents, shared by the public site and the API.
 
-Both FilterSets are plain `django_filters.FilterSet`s meant to run on querysets
-that already come from the public selectors (`selectors.public_incidents()`,
-`selectors.public_claims()`); anything they join to (participants, claims, data
-classes, metrics) is itself restricted to what is public, so a search term or a
-filter value can never reveal a private record by changing the results.
+`IncidentFilter` sits here, above the metrics, because it filters and sorts by
+stored figures; the claims' filter is `claims.filters.ClaimFilter` (imported
+here for the site). FilterSets run on querysets that already come from the
+public selectors; anything they join to (participants, claims, data classes,
+metrics) is itself restricted to what is public, so a search term or a filter
+value can never reveal a private record by changing the results.
 
 Every filter adds a condition or a subquery to the one query: none runs a query
 of its own, so a page's query count does not depend on the filters chosen.
 """
 
-from datetime import UTC, datetime
-
 import django_filters
 from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 
-from claims.models import STANCE_LABELS, Claim
+from claims.filters import ClaimFilter  # noqa: F401 (the site's /claims/ filters, defined by claims)
+from claims.models import STANCE_LABELS
 from claims.selectors import claims_visible_to
 from disclosure.models import ExposedData, Participant
 from disclosure.selectors import events_visible_to
 from metrics.figures import REPORTER_ROLES
-from metrics.models import IncidentMetric, Metric, MetricView, Norm
+from metrics.models import IncidentMetric, IncidentMetricSet, Metric, MetricView, Norm
 
 # A reporter is a participant in one of `metrics.figures.REPORTER_ROLES`; "met a norm" is
 # `metrics.figures.norm_outcome`'s (in SQL, `met_norm_condition`). Nothing here redefines them.
@@ -70,10 +69,9 @@ def first_public_event_of_kind(kind, ref="pk"):
     )
 
 
-def year_instant(ref="pk"):
-    """The instant an incident's year is taken from, as the metrics aggregates count it:
-    the first public `published` event, else the first `exposure_started` one (UTC)."""
-    return Coalesce(first_public_event_of_kind("published", ref), first_public_event_of_kind("exposure_started", ref))
+def stored_year(ref="pk"):
+    """The incident's year as the recompute stored it (`metrics.figures.compute_incident` defines it)."""
+    return Subquery(IncidentMetricSet.objects.filter(incident=OuterRef(ref), view=MetricView.PUBLIC).values("year")[:1])
 
 
 def with_listing_figures(queryset):
@@ -82,7 +80,7 @@ def with_listing_figures(queryset):
         return queryset
     return queryset.annotate(
         started_at=first_public_event_time(),
-        year_at=year_instant(),
+        year=stored_year(),
         notice_seconds=public_metric_seconds(NOTICE_METRIC),
         exposure_seconds=public_metric_seconds(EXPOSURE_METRIC),
     )
@@ -143,8 +141,7 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(Exists(reporters))
 
     def filter_year(self, queryset, name, value):
-        start = datetime(int(value), 1, 1, tzinfo=UTC)
-        return queryset.filter(year_at__gte=start, year_at__lt=start.replace(year=start.year + 1))
+        return queryset.filter(year=int(value))
 
     def filter_data_class(self, queryset, name, value):
         return queryset.filter(Exists(ExposedData.objects.filter(incident=OuterRef("pk"), data_class__slug=value)))
@@ -169,23 +166,3 @@ class IncidentFilter(django_filters.FilterSet):
             "longest_exposure": [F("exposure_seconds").desc(nulls_last=True), F("started_at").desc(nulls_last=True)],
         }
         return queryset.order_by(*orderings.get(value, orderings[DEFAULT_SORT]), "pk")
-
-
-class ClaimFilter(django_filters.FilterSet):
-    """Filters public claims; `stance` is the incident vendor's current public stance."""
-
-    q = django_filters.CharFilter(field_name="statement", lookup_expr="icontains", label="Search")
-    stance = django_filters.ChoiceFilter(method="filter_stance", choices=CLAIM_STATUS_CHOICES, label="Vendor's stance")
-    category = django_filters.ChoiceFilter(choices=Claim.Category.choices, label="Category")
-    claimant = django_filters.CharFilter(field_name="claimant__slug", label="Claimant")
-    vendor = django_filters.CharFilter(field_name="incident__vendor__slug", label="Vendor")
-    incident = django_filters.CharFilter(field_name="incident__slug", label="Incident")
-
-    class Meta:
-        model = Claim
-        fields = []
-
-    def filter_stance(self, queryset, name, value):
-        if "vendor_stance" not in queryset.query.annotations:
-            queryset = queryset.with_vendor_stance(public=True)
-        return queryset.filter(vendor_stance=value)

@@ -5,7 +5,6 @@ fixed number of queries whatever the number of rows (tests pin the counts).
 """
 
 from collections import defaultdict
-from datetime import UTC
 from types import SimpleNamespace
 
 from django.db.models import Exists, F, OuterRef, Prefetch
@@ -29,9 +28,9 @@ from disclosure.selectors import events_visible_to, incidents_visible_to, organi
 from metrics import figures
 from metrics import selectors as metric_selectors
 from metrics.figures import REPORTER_ROLES
-from metrics.models import IncidentMetric, Metric, MetricAggregate, MetricView, Norm
+from metrics.models import IncidentMetric, IncidentMetricSet, Metric, MetricAggregate, MetricView, Norm
 
-from .filters import with_listing_figures, year_instant
+from .filters import with_listing_figures
 
 Dimension = MetricAggregate.Dimension
 
@@ -140,9 +139,11 @@ def incident_filter_choices():
     return {
         "vendors": list(Organization.objects.filter(id__in=incidents.values("vendor_id")).values_list("slug", "name")),
         "reporters": list(Organization.objects.filter(id__in=reporter_ids).values_list("slug", "name")),
-        "years": sorted(
-            {at.astimezone(UTC).year for at in incidents.annotate(y=year_instant()).values_list("y", flat=True) if at},
-            reverse=True,
+        "years": list(
+            IncidentMetricSet.objects.filter(view=MetricView.PUBLIC, incident__in=incidents, year__isnull=False)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .distinct()
         ),
         "data_classes": list(
             DataClass.objects.filter(exposures__incident__in=incidents).distinct().values_list("slug", "name")

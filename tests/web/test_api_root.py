@@ -4,6 +4,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import URLPattern
 
+from claims.api import urls as claims_urls
+from disclosure.api import urls as disclosure_urls
 from metrics.api import urls as metrics_urls
 from web.api import urls as web_urls
 
@@ -19,7 +21,7 @@ def _fresh_throttle_counts():
 
 def parameterless_routes():
     """Every v1 address without a path parameter: the lists and the bundle endpoints."""
-    for module in (web_urls, metrics_urls):
+    for module in (web_urls, disclosure_urls, claims_urls, metrics_urls):
         for pattern in module.urlpatterns:
             if isinstance(pattern, URLPattern) and "<" not in str(pattern.pattern) and str(pattern.pattern):
                 yield f"/api/v1/{pattern.pattern}"

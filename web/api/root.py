@@ -1,4 +1,6 @@
-"""GET /api/v1/: where everything in the API is, as absolute URLs, so a client can start from one address."""
+"""GET /api/v1/: where everything in the API is, as absolute URLs, so a client can start from one address.
+
+It stays in web, above every app whose endpoints it lists (disclosure, claims, metrics) and the bundles."""
 
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers

@@ -1,0 +1,302 @@
+"""Serializers of the core records: organisations, sources, data classes, citations,
+incidents (with participants and exposed data) and timeline events, and the field
+helpers every app's API uses (the recorded time, references by slug or key).
+
+Every one lists its fields; none uses "__all__". Reads come in two flavours: the
+public serializers, which never carry private notes, and the `Staff...`
+serializers, which add them. A viewset names both (`read_serializer_class`,
+`staff_serializer_class`) and its `get_serializer_class` picks the staff one for
+users who see everything; create and partial_update use its
+`write_serializer_class`. Write serializers only validate: the views hand
+`validated_data` to the services, which are the only code that saves.
+
+A recorded time has one shape everywhere, the bundle's:
+{"at": "2019-12-26T09:21", "precision": "minute", "approximate": false, "timezone": "America/Los_Angeles"}.
+
+Claims and responses have theirs in claims/api/serializers.py; the bundle import's
+answer is in web/api/serializers.py.
+"""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from disclosure import timetext
+from disclosure.models import (
+    DataClass,
+    Event,
+    EventCitation,
+    ExposedData,
+    Incident,
+    Organization,
+    Participant,
+    Precision,
+    Source,
+)
+
+NO_TIME = {"at": "", "precision": "", "approximate": False, "timezone": ""}
+
+
+def time_field_map(name):
+    """Model field names of a recorded time -> the API path under `name` (for service errors)."""
+    return {field: f"{name}.{field}" for field in NO_TIME}
+
+
+class RecordedTimeSerializer(serializers.Serializer):
+    at = serializers.CharField(
+        max_length=32,
+        help_text="As reported, in local time: 2019-12-04, 2019-12-26T09:21 or 2019-12-26T09:21-08:00.",
+    )
+    precision = serializers.ChoiceField(choices=Precision.choices)
+    approximate = serializers.BooleanField(default=False, help_text="The source hedges: 'about', 'roughly'.")
+    timezone = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        default="",
+        help_text="IANA name; blank means the incident's time zone.",
+    )
+
+    def validate_timezone(self, value):
+        if value and not timetext.is_timezone(value):
+            raise serializers.ValidationError(f"'{value}' is not an IANA time zone name (for example 'Europe/Berlin').")
+        return value
+
+
+@extend_schema_field(RecordedTimeSerializer)
+class RecordedTimeField(serializers.Field):
+    """The four reported-time columns of a record, read and written as one nested object."""
+
+    def __init__(self, **kwargs):
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def run_validation(self, data=empty):
+        if data is None and self.allow_null:
+            return dict(NO_TIME)
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        serializer = RecordedTimeSerializer(data=data)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(serializer.errors)
+        return dict(serializer.validated_data)
+
+    def to_representation(self, record):
+        if not record.at:
+            return None
+        return {
+            "at": record.at,
+            "precision": record.precision,
+            "approximate": record.approximate,
+            "timezone": record.timezone,
+        }
+
+
+class RefField(serializers.SlugRelatedField):
+    """A reference by slug or key. Text no record can have (not a string, or holding a NUL,
+    which PostgreSQL cannot even compare) is refused before it reaches the database."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def org_field(**kwargs):
+    return RefField(slug_field="slug", queryset=Organization.objects.all(), **kwargs)
+
+
+def org_ref(**kwargs):
+    return serializers.SlugRelatedField(slug_field="slug", read_only=True, **kwargs)
+
+
+# --- reference data ---------------------------------------------------------
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organization
+        fields = ["slug", "name", "kind", "url", "country", "description"]
+
+
+class DataClassSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DataClass
+        fields = ["slug", "name", "description"]
+        read_only_fields = fields
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    outlet = org_field(required=False, allow_null=True)
+    published = RecordedTimeField(required=False, allow_null=True, help_text="When the source was published.")
+
+    class Meta:
+        model = Source
+        fields = ["key", "title", "outlet", "url", "author", "language", "kind", "published"]
+
+
+class CitationSerializer(serializers.Serializer):
+    source = RefField(slug_field="key", queryset=Source.objects.all())
+    quote = serializers.CharField(allow_blank=True, required=False, default="", help_text="The source's own words.")
+    locator = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, default="", help_text="paragraph 4, 02:13, page 2, ..."
+    )
+
+
+class CitationReadSerializer(serializers.ModelSerializer):
+    source = serializers.SlugRelatedField(slug_field="key", read_only=True)
+
+    class Meta:
+        model = EventCitation
+        fields = ["source", "quote", "locator"]
+        read_only_fields = fields
+
+
+# --- incidents --------------------------------------------------------------
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    organization = org_field()
+
+    class Meta:
+        model = Participant
+        fields = ["organization", "role"]
+
+
+class ExposedDataSerializer(serializers.ModelSerializer):
+    data_class = RefField(slug_field="slug", queryset=DataClass.objects.all())
+
+    class Meta:
+        model = ExposedData
+        fields = ["data_class", "affected_count", "affected_count_approximate"]
+
+
+INCIDENT_FIELDS = [
+    "slug",
+    "title",
+    "summary",
+    "vendor",
+    "timezone",
+    "status",
+    "embargo_until",
+    "affected_count",
+    "affected_count_approximate",
+    "exposed_system",
+    "retraction_notice",
+    "participants",
+    "data_exposed",
+    "created_at",
+    "updated_at",
+]
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    vendor = org_ref()
+    participants = ParticipantSerializer(many=True, read_only=True)
+    data_exposed = ExposedDataSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Incident
+        fields = INCIDENT_FIELDS
+        read_only_fields = fields
+
+
+class StaffIncidentSerializer(IncidentSerializer):
+    class Meta(IncidentSerializer.Meta):
+        fields = [*INCIDENT_FIELDS, "private_notes"]
+        read_only_fields = fields
+
+
+class IncidentWriteSerializer(serializers.ModelSerializer):
+    """Create or edit an incident. `status` other than draft/review needs the publishing or retracting role."""
+
+    vendor = org_field()
+    participants = ParticipantSerializer(many=True, required=False, help_text="Added to the incident's participants.")
+    data_exposed = ExposedDataSerializer(many=True, required=False, help_text="Set per data class.")
+
+    class Meta:
+        model = Incident
+        fields = [
+            "slug",
+            "title",
+            "summary",
+            "vendor",
+            "timezone",
+            "status",
+            "embargo_until",
+            "affected_count",
+            "affected_count_approximate",
+            "exposed_system",
+            "private_notes",
+            "retraction_notice",
+            "participants",
+            "data_exposed",
+        ]
+
+
+class RetractSerializer(serializers.Serializer):
+    notice = serializers.CharField(help_text="Why the incident was retracted; shown publicly.")
+
+
+# --- timeline ---------------------------------------------------------------
+
+EVENT_FIELDS = [
+    "incident",
+    "key",
+    "kind",
+    "time",
+    "actor",
+    "target",
+    "channel",
+    "description",
+    "status",
+    "position",
+    "citations",
+]
+
+
+class EventSerializer(serializers.ModelSerializer):
+    incident = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    time = RecordedTimeField()
+    actor = org_ref(allow_null=True)
+    target = org_ref(allow_null=True)
+    citations = CitationReadSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = EVENT_FIELDS
+        read_only_fields = fields
+
+
+class StaffEventSerializer(EventSerializer):
+    class Meta(EventSerializer.Meta):
+        fields = [*EVENT_FIELDS, "private_notes"]
+        read_only_fields = fields
+
+
+class EventWriteSerializer(serializers.ModelSerializer):
+    time = RecordedTimeField(help_text="When it happened, as reported.")
+    actor = org_field(required=False, allow_null=True)
+    target = org_field(required=False, allow_null=True)
+    citations = CitationSerializer(
+        many=True,
+        required=False,
+        write_only=True,
+        help_text="Sources to cite, added with the record on creation (a published record needs one). "
+        "To cite on an existing record, POST to its `citations/` address.",
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "key",
+            "kind",
+            "time",
+            "actor",
+            "target",
+            "channel",
+            "description",
+            "status",
+            "private_notes",
+            "citations",
+        ]
