@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from celery.result import EagerResult
 from django.db import connection
+from kombu import pools
 
 from config.celery import app
 from disclosure import services
@@ -49,11 +50,16 @@ def worker_database_url():
 
 
 def forget_connections():
-    """Drop the connection and producer pools made for the previous broker (eager runs use memory://)."""
+    """Drop the connection and producer pools made for the previous broker (eager runs use memory://).
+
+    kombu keeps its pools in global registries keyed by broker: they are cleared
+    too, or a later eager task would be handed the pool closed here.
+    """
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    pools.reset()
 
 
 @pytest.fixture
