@@ -156,7 +156,7 @@ class SourceAdmin(ServiceAdmin):
     list_filter = ["kind", "language"]
     search_fields = ["title", "key", "author"]
     list_select_related = ["outlet"]
-    autocomplete_fields = ["outlet"]
+    autocomplete_fields = ["outlet", "based_on"]
     readonly_fields = ["lo", "hi", "nominal"]
 
 
@@ -181,7 +181,7 @@ class ExposedDataInline(ServiceInline, admin.TabularInline):
 class EventInline(ServiceInline, admin.TabularInline):
     model = Event
     extra = 0
-    fields = ["key", "kind", "at", "precision", "approximate", "timezone", "status", "description"]
+    fields = ["key", "kind", "at", "precision", "approximate", "margin", "timezone", "status", "description"]
     show_change_link = True
 
 
@@ -198,6 +198,7 @@ class IncidentAdmin(ServiceAdmin):
     list_select_related = ["vendor"]
     autocomplete_fields = ["vendor"]
     prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["followed_until_hi"]
     inlines = [ParticipantInline, ExposedDataInline, EventInline, CorrectionInline]
     # A contributor moves a draft to review and back; the other statuses are an editor's.
     publisher_fields = ("embargo_until", "retraction_notice")

@@ -39,6 +39,24 @@ slug_validator = RegexValidator(
 )
 
 
+def margin_validator(value):
+    """An ISO 8601 duration with one component (time-and-metrics.md §1): PT30M, PT2H, P3D, P2W, P1M, P1Y."""
+    if value:
+        try:
+            timemath.parse_margin(value)
+        except timemath.TimeError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+def _margin_problem(margin, approximate):
+    """The message refusing a recorded time's margin, or None."""
+    try:
+        timemath.validate_margin(margin or None, approximate)
+    except timemath.TimeError as exc:
+        return str(exc)
+    return None
+
+
 def validate_timezone(value):
     if value and not timetext.is_timezone(value):
         raise ValidationError(f"'{value}' is not an IANA time zone name (for example 'Europe/Berlin').")
@@ -84,6 +102,13 @@ class RecordedTime(Tracked):
     )
     precision = models.CharField(max_length=8, choices=Precision.choices, blank=True)
     approximate = models.BooleanField(default=False, help_text="The source hedges: 'about', 'roughly'.")
+    margin = models.CharField(
+        max_length=16,
+        blank=True,
+        validators=[margin_validator],
+        help_text="Only when approximate: how far the hedge reaches (PT30M, PT2H, P3D, P2W, P1M, P1Y). "
+        "Blank means one unit of the precision.",
+    )
     timezone = models.CharField(
         max_length=64,
         blank=True,
@@ -110,7 +135,9 @@ class RecordedTime(Tracked):
         return bool(self.at)
 
     def interval(self):
-        return timemath.interval(self.at, self.precision, self.approximate, self.effective_timezone)
+        return timemath.interval(
+            self.at, self.precision, self.approximate, self.effective_timezone, margin=self.margin or None
+        )
 
     def derive_instants(self):
         """Recompute lo/hi/nominal from what was reported; raise ValidationError on bad input."""
@@ -127,6 +154,8 @@ class RecordedTime(Tracked):
         super().clean()
         if self.at and not self.precision:
             raise ValidationError({"precision": "Say how precise the reported time is."})
+        if problem := _margin_problem(self.margin, self.approximate):
+            raise ValidationError({"margin": problem})
         self.derive_instants()
 
     @property
@@ -173,6 +202,14 @@ class Source(RecordedTime):
     author = models.CharField(max_length=300, blank=True)
     language = models.CharField(max_length=35, default="en", help_text="BCP 47 tag: en, it, pt-BR.")
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ARTICLE)
+    based_on = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="derived_sources",
+        help_text="The source this one repeats or translates ('via ...', a syndicated copy, a translation).",
+    )
 
     objects = SourceQuerySet.as_manager()
     history = HistoricalRecords()
@@ -188,6 +225,26 @@ class Source(RecordedTime):
 
     def __str__(self):
         return self.title
+
+    def clean(self):
+        super().clean()
+        if self.based_on_id is None:
+            return
+        if self.pk is not None and self.based_on_id == self.pk:
+            raise ValidationError({"based_on": "A source cannot be based on itself."})
+        # Walk up the chain: a source cannot be based on one that is (directly or not) based on it.
+        seen, current = {self.based_on_id}, self.based_on
+        while current is not None and current.based_on_id is not None:
+            if self.pk is not None and current.based_on_id == self.pk:
+                raise ValidationError(
+                    {
+                        "based_on": f"'{self.based_on.key}' is itself based on this source: a source cannot be based on one that is based on it."
+                    }
+                )
+            if current.based_on_id in seen:
+                break
+            seen.add(current.based_on_id)
+            current = current.based_on
 
 
 class Incident(Tracked):
@@ -212,6 +269,26 @@ class Incident(Tracked):
     exposed_system = models.CharField(max_length=300, blank=True)
     private_notes = models.TextField(blank=True, help_text="Never shown publicly or exported publicly.")
     retraction_notice = models.TextField(blank=True, help_text="Shown publicly when the incident is retracted.")
+    # `followed_until`: a recorded time, "the newsroom followed this story up to here"
+    # (time-and-metrics.md §4.1); open metrics stop growing at its `hi`.
+    followed_until_at = models.CharField(
+        "followed until",
+        max_length=32,
+        blank=True,
+        help_text="The newsroom followed the story up to here, in local time: 2020-04-30 or 2020-04-30T18:00.",
+    )
+    followed_until_precision = models.CharField(max_length=8, choices=Precision.choices, blank=True)
+    followed_until_approximate = models.BooleanField(default=False)
+    followed_until_margin = models.CharField(
+        max_length=16, blank=True, validators=[margin_validator], help_text="Only when approximate: PT30M, P3D, ..."
+    )
+    followed_until_timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="IANA name; blank means the incident's time zone.",
+    )
+    followed_until_hi = models.DateTimeField(null=True, blank=True, editable=False)
     objects = IncidentQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -240,6 +317,32 @@ class Incident(Tracked):
         # Checked here, so that every entry point (services, admin, bundles) refuses it alike.
         if self.status == IncidentStatus.RETRACTED and not self.retraction_notice.strip():
             raise ValidationError({"retraction_notice": "A retracted incident must say why it was retracted."})
+        self.derive_followed_until()
+
+    def followed_until_interval(self):
+        return timemath.interval(
+            self.followed_until_at,
+            self.followed_until_precision,
+            self.followed_until_approximate,
+            self.followed_until_timezone or self.timezone or "UTC",
+            margin=self.followed_until_margin or None,
+        )
+
+    def derive_followed_until(self):
+        """Check `followed_until` and recompute its UTC `hi`; raise ValidationError on bad input."""
+        if not self.followed_until_at:
+            self.followed_until_hi = None
+            return
+        if not self.followed_until_precision:
+            raise ValidationError({"followed_until_precision": "Say how precise the reported time is."})
+        if problem := _margin_problem(self.followed_until_margin, self.followed_until_approximate):
+            raise ValidationError({"followed_until_margin": problem})
+        if not timetext.is_timezone(self.followed_until_timezone or self.timezone or "UTC"):
+            return  # the time zone's own field says what is wrong with it
+        try:
+            self.followed_until_hi = self.followed_until_interval().hi
+        except timemath.TimeError as exc:
+            raise ValidationError({"followed_until_at": str(exc)}) from exc
 
     @property
     def is_retracted(self):

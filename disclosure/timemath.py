@@ -21,6 +21,14 @@ absolute instants, always held as aware UTC datetimes:
   terms for day/month/year (the widened interval is the union of the previous,
   the reported and the next local day/month/year; a day that never existed
   locally, like 2011-12-30 in Pacific/Apia, is skipped when stepping).
+* a ``margin`` (only with ``approximate``; an ISO 8601 duration with exactly
+  one component such as ``PT30M``, ``PT2H``, ``PT45S``, ``P3D``, ``P2W``,
+  ``P1M``, ``P1Y``) widens by that much on each side instead of one unit:
+  hours, minutes and seconds in absolute time; days, weeks, months and years
+  in local wall time, like precision units (a month or year step that lands
+  on a day the target month lacks, e.g. 31 January minus one month, goes to
+  that month's last day for ``lo`` and rolls over to the next day for
+  ``hi``, so the widening is never shortened).
 * ``nominal`` is the midpoint of the *un-widened* interval, in absolute time.
   It can carry 500000 microseconds (a second-precision time's midpoint).
 
@@ -83,11 +91,14 @@ __all__ = [
     "duration",
     "elapsed_since",
     "format_duration",
+    "Margin",
     "get_zone",
     "interval",
     "is_valid_timezone",
     "parse_at",
+    "parse_margin",
     "validate",
+    "validate_margin",
 ]
 
 #: Precisions from finest to coarsest.
@@ -265,16 +276,138 @@ def _resolve(at: str, precision: str, timezone_name: str | None) -> tuple[dateti
     return local, get_zone(timezone_name), precision
 
 
-def validate(at: str, precision: str, timezone: str | None) -> None:
+def validate(
+    at: str,
+    precision: str,
+    timezone: str | None,
+    approximate: bool = False,
+    margin: str | None = None,
+) -> None:
     """Raise TimeError unless (at, precision, timezone) denotes a time.
 
     Checks, in order: ``at`` parses; its year lies between ``MIN_YEAR`` and
     ``MAX_YEAR``; ``precision`` is known; ``precision`` is
     not finer than ``at`` gives; and, when ``at`` has no explicit offset, that
     a timezone is given and is a known IANA name (an explicit offset wins, and
-    then ``timezone`` is ignored).
+    then ``timezone`` is ignored). When ``margin`` is given it must be a valid
+    margin (``parse_margin``) of an approximate time, and the widened interval
+    must stay within the calendar.
     """
     _resolve(at, precision, timezone)
+    if margin is not None and margin != "":
+        interval(at, precision, approximate, timezone, margin=margin)
+
+
+# ---------------------------------------------------------------------------
+# Margins of approximate times
+# ---------------------------------------------------------------------------
+
+_MARGIN_RE = re.compile(r"P(?:(?P<date>[0-9]{1,12})(?P<dunit>[YMWD])|T(?P<time>[0-9]{1,12})(?P<tunit>[HMS]))")
+_MARGIN_DATE_UNITS = {"Y": "year", "M": "month", "W": "week", "D": "day"}
+_MARGIN_TIME_UNITS = {"H": "hour", "M": "minute", "S": "second"}
+_MARGIN_ABSOLUTE = {
+    "hour": timedelta(hours=1),
+    "minute": timedelta(minutes=1),
+    "second": timedelta(seconds=1),
+}
+#: Longest margin accepted, in days per unit (a month counted as 31 days, a
+#: year as 366): a century. A hedge wider than that is not a recorded time.
+_MARGIN_DAYS = {"year": 366, "month": 31, "week": 7, "day": 1}
+MAX_MARGIN = timedelta(days=36600)
+
+
+@dataclass(frozen=True)
+class Margin:
+    """How far an approximate time's hedge reaches: ``count`` whole ``unit``s.
+
+    ``unit`` is one of second, minute, hour (added in absolute time) or day,
+    week, month, year (added in local wall time). ``text`` is the ISO 8601
+    form it was parsed from, e.g. ``PT30M``.
+    """
+
+    count: int
+    unit: str
+    text: str
+
+    @property
+    def is_absolute(self) -> bool:
+        return self.unit in _MARGIN_ABSOLUTE
+
+
+def parse_margin(text: object) -> Margin:
+    """Parse an ISO 8601 duration with exactly one positive component.
+
+    Accepts ``PT30M``, ``PT2H``, ``PT45S``, ``P3D``, ``P2W``, ``P1M``, ``P1Y``
+    (upper case, whole numbers, at most a century). Raises TimeError with a
+    plain-words message otherwise.
+    """
+    if isinstance(text, Margin):
+        return text
+    if not isinstance(text, str):
+        raise TimeError(f"a margin must be written like 'PT30M' or 'P3D', not {text!r}")
+    match = _MARGIN_RE.fullmatch(text)
+    if match is None:
+        raise TimeError(
+            f"{text!r} is not a margin; write one ISO 8601 duration with a single part, "
+            "like 'PT30M' (30 minutes), 'PT2H' (2 hours), 'PT45S', 'P3D' (3 days), "
+            "'P2W', 'P1M' or 'P1Y'"
+        )
+    if match["date"] is not None:
+        count, unit = int(match["date"]), _MARGIN_DATE_UNITS[match["dunit"]]
+        span = timedelta(days=count * _MARGIN_DAYS[unit]) if count <= MAX_MARGIN.days else None
+    else:
+        count, unit = int(match["time"]), _MARGIN_TIME_UNITS[match["tunit"]]
+        span = count * _MARGIN_ABSOLUTE[unit] if count <= MAX_MARGIN.total_seconds() else None
+    if count == 0:
+        raise TimeError(f"the margin {text!r} is zero; leave the margin out instead")
+    if span is None or span > MAX_MARGIN:
+        raise TimeError(f"the margin {text!r} is longer than a century; check it")
+    return Margin(count=count, unit=unit, text=text)
+
+
+def validate_margin(margin: object, approximate: bool) -> Margin | None:
+    """Check a recorded time's margin: None, or a valid margin with approximate.
+
+    Returns the parsed Margin (or None when there is none); raises TimeError
+    when the margin is malformed or given for a time that is not approximate.
+    """
+    if margin is None or margin == "":
+        return None
+    parsed = parse_margin(margin)
+    if not approximate:
+        raise TimeError(
+            f"a margin ({parsed.text}) only applies to an approximate time; "
+            "mark the time approximate or leave the margin out"
+        )
+    return parsed
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 12:
+        return 31
+    return (datetime(year, month + 1, 1) - datetime(year, month, 1)).days  # noqa: DTZ001
+
+
+def _shift_margin(local: datetime, margin: Margin, sign: int) -> datetime:
+    """Move the wall time ``local`` by ``sign * margin`` (calendar margins only).
+
+    A month or year step onto a day the target month lacks goes to the last
+    day of that month when moving back (sign -1) and rolls over into the next
+    month when moving forward (sign +1): either way the interval only widens.
+    """
+    if margin.unit == "day":
+        return local + sign * timedelta(days=margin.count)
+    if margin.unit == "week":
+        return local + sign * timedelta(weeks=margin.count)
+    months = margin.count * (12 if margin.unit == "year" else 1)
+    index = local.year * 12 + (local.month - 1) + sign * months
+    year, month = index // 12, index % 12 + 1
+    last = _days_in_month(year, month)
+    if local.day <= last:
+        return local.replace(year=year, month=month)
+    if sign < 0:
+        return local.replace(year=year, month=month, day=last)
+    return local.replace(year=year, month=month, day=last) + timedelta(days=local.day - last)
 
 
 # ---------------------------------------------------------------------------
@@ -401,13 +534,18 @@ def interval(
     precision: str,
     approximate: bool = False,
     timezone: str | None = None,
+    *,
+    margin: str | Margin | None = None,
 ) -> Interval:
     """The interval of absolute instants a reported time denotes (spec section 1).
 
     ``timezone`` is the already-resolved IANA name (the caller resolves event
     timezone, else incident timezone); an explicit offset in ``at`` wins over
-    it. See the module docstring for DST handling. Raises TimeError.
+    it. ``margin`` (only with ``approximate``) widens by that much on each side
+    instead of one unit of precision. See the module docstring for DST
+    handling. Raises TimeError.
     """
+    parsed_margin = validate_margin(margin, approximate)
     local, tz, precision = _resolve(at, precision, timezone)
     start = _truncate(local, precision)
     try:
@@ -419,13 +557,20 @@ def interval(
             # "fold=1 reading + unit", extended (never shortened) to the end of
             # the last reading of the last wall instant, for unaligned shifts.
             hi = max(latest + unit, _end(end, tz))
-            if approximate:
+            if approximate and parsed_margin is None:
                 wide_lo, wide_hi = lo - unit, hi + unit
         else:
             lo = _start(start, tz)
             hi = _end(end, tz)
-            if approximate:
+            if approximate and parsed_margin is None:
                 wide_lo, wide_hi = _widen_calendar(start, end, precision, tz, lo, hi)
+        if parsed_margin is not None:
+            if parsed_margin.is_absolute:
+                step = parsed_margin.count * _MARGIN_ABSOLUTE[parsed_margin.unit]
+                wide_lo, wide_hi = lo - step, hi + step
+            else:
+                wide_lo = _start(_shift_margin(start, parsed_margin, -1), tz)
+                wide_hi = _end(_shift_margin(end, parsed_margin, 1), tz)
         nominal = lo + (hi - lo) / 2
     except (OverflowError, ValueError):
         raise TimeError(f"{at!r} is too close to the limits of the calendar") from None

@@ -99,10 +99,13 @@ def _schema_problems(document):
 
 
 def _time_problems(time, path, default_tz):
+    approximate = time.get("approximate", False)
     try:
-        timemath.interval(
-            time["at"], time["precision"], time.get("approximate", False), time.get("timezone") or default_tz
-        )
+        margin = timemath.validate_margin(time.get("margin"), approximate)
+    except timemath.TimeError as exc:
+        return [BundleProblem(f"{path}.margin", str(exc))]
+    try:
+        timemath.interval(time["at"], time["precision"], approximate, time.get("timezone") or default_tz, margin=margin)
     except timemath.TimeError as exc:
         return [BundleProblem(f"{path}.at", str(exc))]
     return []
@@ -161,9 +164,12 @@ def _semantic_problems(document):
     for i, organization in enumerate(document["organizations"]):
         if organization.get("url"):
             problems.extend(_url_problems(organization["url"], f"organizations[{i}].url"))
+    based_on = {s["key"]: s["based_on"] for s in document["sources"] if s.get("based_on")}
     for i, source in enumerate(document["sources"]):
         path = f"sources[{i}]"
         org(source.get("outlet"), f"{path}.outlet")
+        if source.get("based_on"):
+            add(_based_on_problem(source["key"], source["based_on"], based_on, known_sources, f"{path}.based_on"))
         if source.get("url"):
             problems.extend(_url_problems(source["url"], f"{path}.url"))
         if source.get("published"):
@@ -183,6 +189,8 @@ def _semantic_problems(document):
             tz = "UTC"
         if incident.get("embargo_until") and parse_datetime(incident["embargo_until"]) is None:
             add(BundleProblem(f"{path}.embargo_until", "not an ISO 8601 date-time."))
+        if incident.get("followed_until"):
+            problems.extend(_time_problems(incident["followed_until"], f"{path}.followed_until", tz))
         org(incident["vendor"], f"{path}.vendor")
         for j, participant in enumerate(incident.get("participants", [])):
             org(participant["organization"], f"{path}.participants[{j}].organization")
@@ -218,7 +226,43 @@ def _semantic_problems(document):
                 citations(response.get("citations", []), f"{rpath}.citations", published)
         for j, correction in enumerate(incident.get("corrections", [])):
             citations(correction.get("citations", []), f"{path}.corrections[{j}].citations", False)
-    return problems
+    return [p for p in problems if p is not None]
+
+
+def _based_on_problem(key, target, based_on, known_sources, path):
+    """What is wrong with `key` being based on `target` (None: nothing), following the bundle's chain."""
+    if target not in known_sources:
+        return BundleProblem(path, f"unknown source '{target}': add it to 'sources'.")
+    if target == key:
+        return BundleProblem(path, "a source cannot be based on itself.")
+    seen, current = {key}, target
+    while current in based_on and current not in seen:
+        seen.add(current)
+        current = based_on[current]
+        if current == key:
+            return BundleProblem(
+                path, f"'{target}' is itself based on '{key}': a source cannot be based on one that is based on it."
+            )
+    return None
+
+
+def _sources_in_write_order(sources):
+    """(index, item) of the bundle's sources, each after the source it is based on (when the bundle lists it)."""
+    by_key = {s["key"]: (i, s) for i, s in enumerate(sources)}
+    ordered, done = [], set()
+
+    def visit(key, chain=()):
+        if key in done or key in chain or key not in by_key:
+            return
+        i, item = by_key[key]
+        if item.get("based_on"):
+            visit(item["based_on"], (*chain, key))
+        done.add(key)
+        ordered.append((i, item))
+
+    for item in sources:
+        visit(item["key"])
+    return ordered
 
 
 def _nul_problems(value, parts=()):
@@ -248,16 +292,17 @@ def validate(document):
 # --- import ----------------------------------------------------------------
 
 MODES = ("merge", "replace")
-TIME_FIELDS = ("at", "precision", "approximate", "timezone")
+TIME_FIELDS = ("at", "precision", "approximate", "margin", "timezone")
 # Keys a bundle may leave out, by kind of record: a merge leaves those fields as stored.
 OPTIONAL = {
     "data_class": ("description",),
     "norm": ("metric", "notes", "position"),
     "organization": ("url", "country", "description"),
-    "source": ("outlet", "url", "author", "language", "published"),
+    "source": ("outlet", "url", "author", "language", "published", "based_on"),
     "incident": (
         "summary",
         "embargo_until",
+        "followed_until",
         "affected_count",
         "affected_count_approximate",
         "exposed_system",
@@ -269,19 +314,24 @@ OPTIONAL = {
     "claim": ("asserted", "private_notes"),
     "response": ("statement", "status"),
 }
-# Optional recorded times: one object in the bundle, four fields in the database.
-OPTIONAL_TIMES = ("published", "asserted")
+# Optional recorded times: one object in the bundle, five fields in the database (named with this prefix).
+# A time the bundle gives is given whole: a key it leaves out inside the object takes its default.
+OPTIONAL_TIMES = {"published": "", "asserted": "", "followed_until": "followed_until_"}
+FOLLOWED_UNTIL = "followed_until_"
 
 
-def _time_fields(time):
+def _time_fields(time, prefix=""):
     if not time:
-        return {"at": "", "precision": "", "approximate": False, "timezone": ""}
-    return {
-        "at": time["at"],
-        "precision": time["precision"],
-        "approximate": time.get("approximate", False),
-        "timezone": time.get("timezone", ""),
-    }
+        fields = {"at": "", "precision": "", "approximate": False, "margin": "", "timezone": ""}
+    else:
+        fields = {
+            "at": time["at"],
+            "precision": time["precision"],
+            "approximate": time.get("approximate", False),
+            "margin": time.get("margin", ""),
+            "timezone": time.get("timezone", ""),
+        }
+    return {f"{prefix}{name}": value for name, value in fields.items()}
 
 
 def _date(value):
@@ -297,7 +347,8 @@ def _stated(item, fields, kind):
     out = dict(fields)
     for key in OPTIONAL.get(kind, ()):
         if key not in item:
-            for name in TIME_FIELDS if key in OPTIONAL_TIMES else (key,):
+            names = [OPTIONAL_TIMES[key] + name for name in TIME_FIELDS] if key in OPTIONAL_TIMES else (key,)
+            for name in names:
                 out.pop(name, None)
     return out
 
@@ -319,6 +370,8 @@ def _validation_problems(exc, path, time_key=None):
             where = path
         elif field in TIME_FIELDS and time_key:
             where = f"{path}.{time_key}.{field}"
+        elif field.startswith(FOLLOWED_UNTIL):
+            where = f"{path}.followed_until.{field.removeprefix(FOLLOWED_UNTIL)}"
         else:
             where = f"{path}.{field}"
         problems.extend(BundleProblem(where, message) for message in messages)
@@ -544,7 +597,8 @@ class _Writer:
                 "organization",
                 f"organizations[{i}]",
             )
-        for i, s in enumerate(document["sources"]):
+        # A source is written after the one it is based on, whatever the bundle's order.
+        for i, s in _sources_in_write_order(document["sources"]):
             self.sources[s["key"]] = self.upsert(
                 Source,
                 {"key": s["key"]},
@@ -557,6 +611,7 @@ class _Writer:
                     "language": s.get("language", "en"),
                     "kind": s["kind"],
                     **_time_fields(s.get("published")),
+                    "based_on": self.source(s["based_on"]) if s.get("based_on") else None,
                 },
                 s,
                 "source",
@@ -580,6 +635,7 @@ class _Writer:
                 "timezone": data["timezone"],
                 "status": data["status"],
                 "embargo_until": parse_datetime(embargo) if embargo else None,
+                **_time_fields(data.get("followed_until"), FOLLOWED_UNTIL),
                 "affected_count": data.get("affected_count"),
                 "affected_count_approximate": data.get("affected_count_approximate", False),
                 "exposed_system": data.get("exposed_system", ""),
@@ -795,8 +851,23 @@ def _time_out(record):
     out = {"at": record.at, "precision": record.precision}
     if record.approximate:
         out["approximate"] = True
+    if record.margin:
+        out["margin"] = record.margin
     if record.timezone:
         out["timezone"] = record.timezone
+    return out
+
+
+def _followed_until_out(incident):
+    if not incident.followed_until_at:
+        return None
+    out = {"at": incident.followed_until_at, "precision": incident.followed_until_precision}
+    if incident.followed_until_approximate:
+        out["approximate"] = True
+    if incident.followed_until_margin:
+        out["margin"] = incident.followed_until_margin
+    if incident.followed_until_timezone:
+        out["timezone"] = incident.followed_until_timezone
     return out
 
 
@@ -894,6 +965,9 @@ def export_bundle(*, slugs=None, public=False, now=None):
             "embargo_until": incident.embargo_until.isoformat().replace("+00:00", "Z")
             if incident.embargo_until
             else None,
+        }
+        _optional(out, followed_until=_followed_until_out(incident))
+        out |= {
             "affected_count": incident.affected_count,
             "affected_count_approximate": incident.affected_count_approximate,
             "exposed_system": incident.exposed_system,
@@ -969,9 +1043,20 @@ def export_bundle(*, slugs=None, public=False, now=None):
             out["corrections"] = corrections
         incidents_out.append(out)
 
-    sources = scope(sources_visible_to, Source).select_related("outlet").order_by("key")
+    if slugs and not public:
+        # A backup of chosen incidents carries the sources theirs are based on, so that it imports alone.
+        frontier = set(sources_used)
+        while frontier:
+            frontier = set(
+                Source.objects.filter(id__in=frontier, based_on__isnull=False).values_list("based_on_id", flat=True)
+            )
+            frontier -= sources_used
+            sources_used |= frontier
+    sources = scope(sources_visible_to, Source).select_related("outlet", "based_on").order_by("key")
     if public or slugs:
         sources = sources.filter(id__in=sources_used)
+    sources = list(sources)
+    exported = {s.pk for s in sources}
     sources_out = []
     for s in sources:
         if s.outlet_id:
@@ -981,6 +1066,8 @@ def export_bundle(*, slugs=None, public=False, now=None):
         source["language"] = s.language
         _optional(source, published=_time_out(s))
         source["kind"] = s.kind
+        # A public export names only sources it carries: one the public cannot see stays unnamed.
+        _optional(source, based_on=s.based_on.key if s.based_on_id in exported else None)
         sources_out.append(source)
 
     orgs = scope(organizations_visible_to, Organization).order_by("slug")

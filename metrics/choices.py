@@ -13,6 +13,9 @@ class Metric(models.TextChoices):
     NOTICE_TO_REMEDIATION = "notice_to_remediation", "notice to remediation"
     PUBLICATION_TO_STATEMENT = "publication_to_statement", "publication to statement"
     AWARENESS_TO_USER_NOTIFICATION = "awareness_to_user_notification", "awareness to user notification"
+    EXPOSURE_TO_PUBLICATION = "exposure_to_publication", "exposure to publication"
+    AWARENESS_TO_REGULATOR_NOTIFICATION = "awareness_to_regulator_notification", "awareness to regulator notification"
+    DISCOVERY_TO_USER_NOTIFICATION = "discovery_to_user_notification", "discovery to user notification"
 
 
 class MetricView(models.TextChoices):

@@ -24,6 +24,9 @@ METRICS = (
     "notice_to_remediation",
     "publication_to_statement",
     "awareness_to_user_notification",
+    "exposure_to_publication",
+    "awareness_to_regulator_notification",
+    "discovery_to_user_notification",
 )
 
 #: Who counts as a reporter of an incident: the participants who found it or told the vendor.
@@ -31,7 +34,7 @@ REPORTER_ROLES = ("discoverer", "notifier")
 
 FIRST, LAST = "first", "last"
 
-#: metric -> (start kinds (the earliest of their first events), end kind, which end event)
+#: metric -> (start kinds (the first, §3, over all their events together), end kind, first or last of the end kind)
 DEFINITIONS = {
     "exposure_duration": (("exposure_started",), "remediated", LAST),
     "time_to_discovery": (("exposure_started",), "discovered", FIRST),
@@ -42,9 +45,12 @@ DEFINITIONS = {
     "notice_to_remediation": (("vendor_notified",), "remediated", FIRST),
     "publication_to_statement": (("published",), "vendor_statement", FIRST),
     "awareness_to_user_notification": (("vendor_notified", "vendor_aware"), "users_notified", FIRST),
+    "exposure_to_publication": (("exposure_started",), "published", FIRST),
+    "awareness_to_regulator_notification": (("vendor_notified", "vendor_aware"), "regulator_notified", FIRST),
+    "discovery_to_user_notification": (("discovered",), "users_notified", FIRST),
 }
 #: Ends that may simply not have happened yet: a metric ending in one of them is open, not absent.
-OPEN_ENDS = frozenset({"vendor_acknowledged", "remediated", "vendor_statement", "users_notified"})
+OPEN_ENDS = frozenset({"vendor_acknowledged", "remediated", "vendor_statement", "users_notified", "regulator_notified"})
 KINDS = sorted({k for starts, end, _ in DEFINITIONS.values() for k in (*starts, end)})
 METRIC_ORDER = {m: i for i, m in enumerate(METRICS)}
 
@@ -81,56 +87,172 @@ def span(a, b):
     )
 
 
-def compute_incident(events, now):
-    """The metrics of one incident from its events, and its year.
+def _order(event):
+    return (event.nominal, event.position, event.id)
+
+
+def first_of(events):
+    """The first (§3) of several events: (min(lo), min(hi), min(nominal)), each event's widened interval.
+
+    Not simply the event with the earliest nominal instant: a same-day post whose hour
+    is unknown may have come before a tweet at 9:35. With one event, its interval.
+    """
+    return (min(e.lo for e in events), min(e.hi for e in events), min(e.nominal for e in events))
+
+
+def last_of(events):
+    """The last (§3) of several events: (max(lo), max(hi), max(nominal))."""
+    return (max(e.lo for e in events), max(e.hi for e in events), max(e.nominal for e in events))
+
+
+def compute_incident(events, now, followed_until_hi=None):
+    """The metrics of one incident from its counting events, and its year.
 
     `events` have the attributes `id`, `kind`, `position`, `lo`, `hi` and `nominal`
-    (aware datetimes), and come in (nominal, position, id) order, so the first
-    event of a kind is the first seen and the last the last seen. `now` is the
-    instant an open figure runs to.
+    (aware datetimes). "The first" of a kind is the interval `first_of` builds from
+    all the events of that kind (the start kinds of a metric taken together, so
+    vendor awareness is the first over `vendor_notified` and `vendor_aware`), "the
+    last" the one `last_of` builds (§3). An open figure runs to `as_of` (§4.1): the
+    `hi` of the incident's `followed_until` when given (`followed_until_hi`), else
+    `now`.
 
-    Returns ({metric: Figure}, year), the metrics in DEFINITIONS order. The year is
-    the UTC year of the first `published` event, else of the first `exposure_started`
-    (None without either): it places the incident in the per-year aggregates.
+    Returns ({metric: Figure}, year), the metrics in DEFINITIONS order. A figure's
+    start_event_id is the earliest of the events that took part, its end_event_id the
+    earliest (for "first") or the latest (for "last") of its end events, each by
+    (nominal, position, id). The year is the UTC year of the first `published`
+    event by nominal instant, else of the first `exposure_started` (None without
+    either): it places the incident in the per-year aggregates.
     """
-    first, last = {}, {}
+    by_kind = {}
     for event in events:
-        first.setdefault(event.kind, event)
-        last[event.kind] = event
-    until_now = (now, now, now)
+        by_kind.setdefault(event.kind, []).append(event)
+    as_of = now if followed_until_hi is None else followed_until_hi
+    until = (as_of, as_of, as_of)
     result = {}
     for metric, (start_kinds, end_kind, which) in DEFINITIONS.items():
-        starts = [first[kind] for kind in start_kinds if kind in first]
+        starts = [event for kind in start_kinds for event in by_kind.get(kind, ())]
         if not starts:
             continue
-        start = min(starts, key=lambda event: (event.nominal, event.position, event.id))
-        end = (last if which == LAST else first).get(end_kind)
-        if end is not None:
-            seconds = span((start.lo, start.hi, start.nominal), (end.lo, end.hi, end.nominal))
-            result[metric] = Figure(*seconds, False, start.id, end.id)
+        start_event = min(starts, key=_order)
+        ends = by_kind.get(end_kind)
+        if ends:
+            if which == LAST:
+                end, end_event = last_of(ends), max(ends, key=_order)
+            else:
+                end, end_event = first_of(ends), min(ends, key=_order)
+            result[metric] = Figure(*span(first_of(starts), end), False, start_event.id, end_event.id)
         elif end_kind in OPEN_ENDS:
-            result[metric] = Figure(*span((start.lo, start.hi, start.nominal), until_now), True, start.id, None)
-    year_from = first.get("published") or first.get("exposure_started")
-    return result, (year_from.nominal.astimezone(UTC).year if year_from is not None else None)
+            result[metric] = Figure(*span(first_of(starts), until), True, start_event.id, None)
+    year_from = by_kind.get("published") or by_kind.get("exposure_started")
+    year = min(year_from, key=_order).nominal.astimezone(UTC).year if year_from else None
+    return result, year
+
+
+# --- notice per reporter (§4.2) ---------------------------------------------------
+
+
+class _NoNotice:
+    """A publishing reporter with no `vendor_notified` event of its own: never zero, never absent."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "NO_NOTICE"
+
+    def __bool__(self):
+        return False
+
+
+NO_NOTICE = _NoNotice()
+
+
+def _actor(event):
+    actor = getattr(event, "actor", None)
+    return actor if actor is not None else getattr(event, "actor_id", None)
+
+
+def notice_by_reporter(events, vendor=None):
+    """Who gave how much notice (§4.2): {actor: Figure or NO_NOTICE}, in order of first publication.
+
+    `events` are an incident's counting events, as for `compute_incident`, each with
+    an `actor` (or `actor_id`), compared as given. Every actor of a `published` event
+    other than `vendor` is a publishing reporter; its notice runs from the first
+    (§3, over its own events) `vendor_notified` event whose actor it is to the first
+    `published` event whose actor it is, with §2's bounds, or it is NO_NOTICE.
+    """
+    published, notified = {}, {}
+    for event in sorted(events, key=_order):
+        actor = _actor(event)
+        if actor is None or (vendor is not None and actor == vendor):
+            continue
+        if event.kind == "published":
+            published.setdefault(actor, []).append(event)
+        elif event.kind == "vendor_notified":
+            notified.setdefault(actor, []).append(event)
+    result = {}
+    for actor, publications in published.items():
+        notices = notified.get(actor)
+        if not notices:
+            result[actor] = NO_NOTICE
+            continue
+        seconds = span(first_of(notices), first_of(publications))
+        result[actor] = Figure(*seconds, False, min(notices, key=_order).id, min(publications, key=_order).id)
+    return result
 
 
 # --- outcomes and summaries -----------------------------------------------------
 
 
-def norm_outcome(low, high, window, is_open=False):
-    """Whether a figure with bounds [low, high] kept within a norm's window: "met", "missed" or "uncertain".
+AT_MOST, AT_LEAST = "at_most", "at_least"
+DIRECTIONS = (AT_MOST, AT_LEAST)
+OUTCOMES = ("met", "uncertain", "missed", "pending")
 
-    The one definition (every page, the API and the aggregates use it): met when
-    even the upper bound is within the window, missed when even the lower bound
-    exceeds it, uncertain when the bounds straddle it, or when the figure is still
-    open (its end has not happened) and within the window so far. The boundary
-    belongs to "met".
+#: §5: each norm (by slug) applies to named metrics, each with a direction. The SEC
+#: Form 8-K norm applies to none (the model records no materiality determination).
+NORM_APPLICATIONS = {
+    "project-zero": [("notice_to_publication", AT_LEAST), ("notice_to_remediation", AT_MOST)],
+    "cert-cc": [("notice_to_publication", AT_LEAST), ("notice_to_remediation", AT_MOST)],
+    "zdi": [("notice_to_publication", AT_LEAST), ("notice_to_remediation", AT_MOST)],
+    "gdpr-art-33": [("awareness_to_regulator_notification", AT_MOST)],
+    "sec-8k-1-05": [],
+}
+
+
+def norm_direction(norm_slug, metric, default=None):
+    """The direction in which the norm `norm_slug` applies to `metric` (NORM_APPLICATIONS), else `default`."""
+    for applied_metric, direction in NORM_APPLICATIONS.get(norm_slug, ()):
+        if applied_metric == metric:
+            return direction
+    return default
+
+
+def norm_outcome(low, high, window, direction=AT_MOST, is_open=False):
+    """How a figure with bounds [low, high] compares with a norm's window: the one definition (§5.1).
+
+    Closed figures: "at_most" is met when `high <= window`, missed when `low > window`;
+    "at_least" is met when `low >= window`, missed when `high < window`; otherwise
+    "uncertain". An open figure (a lower bound, §4.1) is met for "at_least" once
+    `low >= window`, missed for "at_most" once `low > window`, and "pending"
+    otherwise. The boundary belongs to "met".
+
+    For the callers of revision 1, a bool in place of `direction` is `is_open`, with
+    the direction "at_most".
     """
-    if low > window:
-        return "missed"
-    if high <= window and not is_open:
-        return "met"
-    return "uncertain"
+    if isinstance(direction, bool):
+        direction, is_open = AT_MOST, direction
+    if direction == AT_MOST:
+        if low > window:
+            return "missed"
+        if is_open:
+            return "pending"
+        return "met" if high <= window else "uncertain"
+    if direction == AT_LEAST:
+        if low >= window:
+            return "met"
+        if is_open:
+            return "pending"
+        return "missed" if high < window else "uncertain"
+    raise ValueError(f"unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)}")
 
 
 def quantile(sorted_values, q):
@@ -203,7 +325,7 @@ def norm_comparisons(metric_row_or_seconds, metric, norms):
     metric is still open and within the window so far).
     """
     nominal, low, high, is_open = _figures(metric_row_or_seconds)
-    as_met = {"met": True, "missed": False, "uncertain": None}
+    as_met = {"met": True, "missed": False, "uncertain": None, "pending": None}
     return [
         {
             "norm": norm,
@@ -259,3 +381,119 @@ def describe_metric(row, norms):
             f", {format_percent(first['share'])} of {name}'s {timemath.format_duration(first['norm'].window_seconds)}"
         )
     return text
+
+
+# --- §8: a figure in words, never more precise than its bounds -----------------
+
+#: (seconds, name) from the longest unit: a month is the mean Gregorian month, a year the mean year.
+_WORD_UNITS = (
+    (31_556_952, "year"),
+    (2_629_746, "month"),
+    (604_800, "week"),
+    (86_400, "day"),
+    (3_600, "hour"),
+    (60, "minute"),
+    (1, "second"),
+)
+
+
+def _unit_for(seconds):
+    """The largest word unit not longer than `seconds` (at least the second)."""
+    for size, name in _WORD_UNITS:
+        if size <= seconds:
+            return size, name
+    return 1, "second"
+
+
+def _count(count, name):
+    return f"{count} {name}" if count == 1 else f"{count} {name}s"
+
+
+def describe(figure, *, reference=None, as_of=None):
+    """One figure in words (§8), never more precise than its bounds.
+
+    `figure` is seconds, a dict or a row with nominal_seconds/min_seconds/max_seconds
+    (and open), or NO_NOTICE. `reference` names the start ("the notice"); `as_of`
+    names the instant an open figure runs to ("29 December 2019").
+
+    * bounds of different signs, or wider than the nominal's size: the range only,
+      "between 9 hours 22 minutes before and 15 minutes after the notice";
+    * otherwise the nominal rounded to the largest unit not longer than half the
+      width (at least the second), then the range: "14 minutes (between 13 and 15
+      minutes)"; up to days the rounded figure is put in `timemath.format_duration`'s
+      words (two adjacent units at most, so an exact 432 001 s reads "5 days");
+    * an open figure reads as a lower bound: "at least 2 days after publication, by
+      29 December 2019" (its min, floored to a unit it holds at least twice).
+    """
+    if figure is NO_NOTICE:
+        return "no notice"
+    nominal, low, high, is_open = _figures(figure)
+    after = f" after {reference}" if reference else ""
+    before = f" before {reference}" if reference else " before"
+    if is_open:
+        until = f", by {as_of}" if as_of else ", so far"
+        if low <= 0:
+            return f"open: {range_text(low, high)}{after if low < 0 <= high else ''}{until}"
+        size, name = _unit_for(low / 2)
+        return f"at least {_count(low // size, name)}{after}{until}"
+    if (low < 0 < high) or (high - low > abs(nominal)):
+        if low < 0 <= high:  # range_text already reads "... before and ... after"
+            return range_text(low, high) + (f" {reference}" if reference else "")
+        if high < 0:
+            return f"{range_text(-high, -low)}{before}"
+        return range_text(low, high) + after
+    size, name = _unit_for((high - low) / 2)
+    rounded = (abs(nominal) + size // 2) // size
+    # up to days, timemath's words (two adjacent units at most: never finer than `size`)
+    amount = timemath.format_duration(rounded * size) if size <= 86_400 else _count(rounded, name)
+    if nominal < 0:
+        text = f"{amount}{before}"
+        bounds = f"{range_text(-high, -low)} before" if low != high else ""
+    else:
+        text = f"{amount}{after}"
+        bounds = range_text(low, high) if low != high else ""
+    if bounds and timemath.format_duration(low) != timemath.format_duration(high):
+        text += f" ({bounds})"
+    return text
+
+
+#: §5.2: what the measured party did, per at-most metric: (within the window, not yet).
+_AT_MOST_VERBS = {
+    "notice_to_remediation": ("fixed", "not fixed yet"),
+    "awareness_to_regulator_notification": ("told the regulator", "regulator not told yet"),
+    "notice_to_acknowledgement": ("answered", "not answered yet"),
+    "awareness_to_user_notification": ("told the users", "users not told yet"),
+}
+
+
+def verdict_words(outcome, direction, norm_name, window_text, *, metric=None, figure_text=None, share=None):
+    """The words for a norm's outcome (§5.2), in the norm's direction; never "within" for notice given.
+
+    `outcome` is `norm_outcome`'s; `norm_name` the norm's short name ("Project Zero");
+    `window_text` its window ("90 days"); `figure_text` the figure in words (or "no
+    notice"), `share` the figure as a fraction of the window, for a missed "at least";
+    for a pending "at most", `figure_text` is the time so far ("12 days").
+    """
+    if outcome not in OUTCOMES:
+        raise ValueError(f"unknown outcome {outcome!r}; use one of {', '.join(OUTCOMES)}")
+    if direction == AT_LEAST:
+        if outcome == "met":
+            return f"gave the vendor at least {norm_name}'s {window_text}"
+        if outcome == "missed":
+            if figure_text == "no notice":
+                return f"gave no notice, less than {norm_name}'s {window_text}"
+            detail = [t for t in (figure_text, share is not None and f"{format_percent(share)} of the window") if t]
+            return f"gave less notice than {norm_name}'s {window_text}" + (f" ({', '.join(detail)})" if detail else "")
+        if outcome == "uncertain":
+            return f"may or may not have given the full {window_text}"
+        return f"not published yet, {figure_text} so far" if figure_text else "not published yet"
+    if direction == AT_MOST:
+        done, not_yet = _AT_MOST_VERBS.get(metric, ("done", "not done yet"))
+        if outcome == "met":
+            return f"{done} within {norm_name}'s {window_text}"
+        if outcome == "missed":
+            return f"took longer than {norm_name}'s {window_text}"
+        if outcome == "uncertain":
+            return f"may or may not have been within {window_text}"
+        return f"{not_yet}, {figure_text} so far" if figure_text else not_yet
+    raise ValueError(f"unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)}")

@@ -23,6 +23,7 @@ from disclosure.models import (
     Incident,
     Organization,
     Participant,
+    Source,
 )
 from disclosure.selectors import events_visible_to, incidents_visible_to, organizations_visible_to
 from metrics import figures
@@ -233,6 +234,11 @@ def _sources_of(incident):
             add(r.citations.all())
     for c in incident.corrections.all():
         add(c.citations.all())
+    # A source based on another ("via ZDNet") names it: one query for all of them, none when there is none.
+    based_on = {entry["source"].based_on_id for entry in sources.values()} - {None}
+    originals = Source.objects.in_bulk(based_on) if based_on else {}
+    for entry in sources.values():
+        entry["via"] = originals.get(entry["source"].based_on_id)
     return sorted(sources.values(), key=lambda s: (s["source"].nominal is None, s["source"].nominal, s["source"].key))
 
 

@@ -11,7 +11,8 @@ users who see everything; create and partial_update use its
 `validated_data` to the services, which are the only code that saves.
 
 A recorded time has one shape everywhere, the bundle's:
-{"at": "2019-12-26T09:21", "precision": "minute", "approximate": false, "timezone": "America/Los_Angeles"}.
+{"at": "2019-12-26T09:21", "precision": "minute", "approximate": true, "margin": "PT30M",
+"timezone": "America/Los_Angeles"} (`margin` only with `approximate`; blank when none).
 
 Claims and responses have theirs in claims/api/serializers.py; the bundle import's
 answer is in web/api/serializers.py.
@@ -21,7 +22,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from disclosure import timetext
+from disclosure import timemath, timetext
 from disclosure.models import (
     DataClass,
     Event,
@@ -34,7 +35,8 @@ from disclosure.models import (
     Source,
 )
 
-NO_TIME = {"at": "", "precision": "", "approximate": False, "timezone": ""}
+NO_TIME = {"at": "", "precision": "", "approximate": False, "margin": "", "timezone": ""}
+FOLLOWED_UNTIL = "followed_until_"
 
 
 def time_field_map(name):
@@ -49,6 +51,13 @@ class RecordedTimeSerializer(serializers.Serializer):
     )
     precision = serializers.ChoiceField(choices=Precision.choices)
     approximate = serializers.BooleanField(default=False, help_text="The source hedges: 'about', 'roughly'.")
+    margin = serializers.CharField(
+        max_length=16,
+        allow_blank=True,
+        default="",
+        help_text="Only with approximate: how far the hedge reaches, an ISO 8601 duration with one component "
+        "(PT30M, PT2H, P3D, P2W, P1M, P1Y); blank means one unit of the precision.",
+    )
     timezone = serializers.CharField(
         max_length=64,
         allow_blank=True,
@@ -61,35 +70,52 @@ class RecordedTimeSerializer(serializers.Serializer):
             raise serializers.ValidationError(f"'{value}' is not an IANA time zone name (for example 'Europe/Berlin').")
         return value
 
+    def validate_margin(self, value):
+        if value:
+            try:
+                timemath.parse_margin(value)
+            except timemath.TimeError as exc:
+                raise serializers.ValidationError(str(exc)) from exc
+        return value
+
+    def validate(self, attrs):
+        try:
+            timemath.validate_margin(attrs.get("margin") or None, attrs.get("approximate", False))
+        except timemath.TimeError as exc:
+            raise serializers.ValidationError({"margin": [str(exc)]}) from exc
+        return attrs
+
 
 @extend_schema_field(RecordedTimeSerializer)
 class RecordedTimeField(serializers.Field):
-    """The four reported-time columns of a record, read and written as one nested object."""
+    """The five reported-time columns of a record, read and written as one nested object.
 
-    def __init__(self, **kwargs):
+    `prefix` names columns that are not the record's own recorded time (an
+    incident's `followed_until_at`, ...: `prefix="followed_until_"`).
+    """
+
+    def __init__(self, prefix="", **kwargs):
         kwargs["source"] = "*"
+        self.prefix = prefix
         super().__init__(**kwargs)
+
+    def _prefixed(self, fields):
+        return {f"{self.prefix}{name}": value for name, value in fields.items()}
 
     def run_validation(self, data=empty):
         if data is None and self.allow_null:
-            return dict(NO_TIME)
+            return self._prefixed(NO_TIME)
         return super().run_validation(data)
 
     def to_internal_value(self, data):
         serializer = RecordedTimeSerializer(data=data)
         if not serializer.is_valid():
             raise serializers.ValidationError(serializer.errors)
-        return dict(serializer.validated_data)
+        return self._prefixed(serializer.validated_data)
 
     def to_representation(self, record):
-        if not record.at:
-            return None
-        return {
-            "at": record.at,
-            "precision": record.precision,
-            "approximate": record.approximate,
-            "timezone": record.timezone,
-        }
+        value = {name: getattr(record, f"{self.prefix}{name}") for name in NO_TIME}
+        return value if value["at"] else None
 
 
 class RefField(serializers.SlugRelatedField):
@@ -129,10 +155,17 @@ class DataClassSerializer(serializers.ModelSerializer):
 class SourceSerializer(serializers.ModelSerializer):
     outlet = org_field(required=False, allow_null=True)
     published = RecordedTimeField(required=False, allow_null=True, help_text="When the source was published.")
+    based_on = RefField(
+        slug_field="key",
+        queryset=Source.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Key of the source this one repeats or translates ('via ...'); null when none.",
+    )
 
     class Meta:
         model = Source
-        fields = ["key", "title", "outlet", "url", "author", "language", "kind", "published"]
+        fields = ["key", "title", "outlet", "url", "author", "language", "kind", "published", "based_on"]
 
 
 class CitationSerializer(serializers.Serializer):
@@ -179,6 +212,7 @@ INCIDENT_FIELDS = [
     "timezone",
     "status",
     "embargo_until",
+    "followed_until",
     "affected_count",
     "affected_count_approximate",
     "exposed_system",
@@ -190,8 +224,18 @@ INCIDENT_FIELDS = [
 ]
 
 
+def followed_until_field(**kwargs):
+    return RecordedTimeField(
+        prefix=FOLLOWED_UNTIL,
+        allow_null=True,
+        help_text="The newsroom followed the story up to here (open metrics stop growing there); null when not set.",
+        **kwargs,
+    )
+
+
 class IncidentSerializer(serializers.ModelSerializer):
     vendor = org_ref()
+    followed_until = followed_until_field(read_only=True)
     participants = ParticipantSerializer(many=True, read_only=True)
     data_exposed = ExposedDataSerializer(many=True, read_only=True)
 
@@ -211,6 +255,7 @@ class IncidentWriteSerializer(serializers.ModelSerializer):
     """Create or edit an incident. `status` other than draft/review needs the publishing or retracting role."""
 
     vendor = org_field()
+    followed_until = followed_until_field(required=False)
     participants = ParticipantSerializer(many=True, required=False, help_text="Added to the incident's participants.")
     data_exposed = ExposedDataSerializer(many=True, required=False, help_text="Set per data class.")
 
@@ -224,6 +269,7 @@ class IncidentWriteSerializer(serializers.ModelSerializer):
             "timezone",
             "status",
             "embargo_until",
+            "followed_until",
             "affected_count",
             "affected_count_approximate",
             "exposed_system",
@@ -232,6 +278,29 @@ class IncidentWriteSerializer(serializers.ModelSerializer):
             "participants",
             "data_exposed",
         ]
+
+    def validate(self, attrs):
+        # Checked here (not only by the model) so that the error names `followed_until.at`.
+        at = attrs.get(f"{FOLLOWED_UNTIL}at")
+        if at:
+            zone = (
+                attrs.get(f"{FOLLOWED_UNTIL}timezone")
+                or attrs.get("timezone")
+                or getattr(self.instance, "timezone", None)
+                or "UTC"
+            )
+            if timetext.is_timezone(zone):
+                try:
+                    timemath.interval(
+                        at,
+                        attrs[f"{FOLLOWED_UNTIL}precision"],
+                        attrs[f"{FOLLOWED_UNTIL}approximate"],
+                        zone,
+                        margin=attrs[f"{FOLLOWED_UNTIL}margin"] or None,
+                    )
+                except timemath.TimeError as exc:
+                    raise serializers.ValidationError({"followed_until": {"at": [str(exc)]}}) from exc
+        return attrs
 
 
 class RetractSerializer(serializers.Serializer):

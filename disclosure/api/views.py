@@ -153,7 +153,7 @@ class SourceViewSet(ServiceBackedViewSet):
     update_service = staticmethod(services.source_update)
     instance_kwarg = "source"
     field_map = SOURCE_TIME
-    # The outlet comes with the written record (the body names it): nothing to read again.
+    # The outlet and the source it is based on come with the written record (the body names them).
     reread_after_write = False
     filter_backends = [DjangoFilterBackend, OrderingFilter]
     filterset_class = filters.SourceFilter
@@ -161,7 +161,7 @@ class SourceViewSet(ServiceBackedViewSet):
     ordering = ["key"]
 
     def get_queryset(self):
-        return sources_visible_to(self.request.user).select_related("outlet")
+        return sources_visible_to(self.request.user).select_related("outlet", "based_on")
 
 
 @extend_schema_view(

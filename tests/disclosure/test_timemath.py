@@ -1135,3 +1135,78 @@ def test_property_format_duration(seconds):
         total += int(count) * units[unit.rstrip("s")]
     # rounding to the second-largest unit is off by at most half of it
     assert abs(total - abs(seconds)) <= 1800
+
+
+# --- margins of approximate times (spec revision 2, section 1) -----------------
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "unit"),
+    [
+        ("PT30M", 30, "minute"),
+        ("PT2H", 2, "hour"),
+        ("PT45S", 45, "second"),
+        ("P3D", 3, "day"),
+        ("P2W", 2, "week"),
+        ("P1M", 1, "month"),
+        ("P1Y", 1, "year"),
+    ],
+)
+def test_parse_margin_reads_one_component(text, count, unit):
+    margin = timemath.parse_margin(text)
+    assert (margin.count, margin.unit, margin.text) == (count, unit, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "PT", "P", "P1DT2H", "PT1D", "P1H", "p3d", "P1.5D", "PT-30M", "30M", "P0D", "PT0S", "P101Y", 3, None]
+)
+def test_parse_margin_refuses_malformed_margins(text):
+    with pytest.raises(timemath.TimeError):
+        timemath.parse_margin(text)
+
+
+def test_a_margin_needs_an_approximate_time():
+    with pytest.raises(timemath.TimeError, match="only applies to an approximate time"):
+        timemath.interval("2019-12-26T10:00", "minute", False, "America/Los_Angeles", margin="PT30M")
+    with pytest.raises(timemath.TimeError, match="approximate"):
+        timemath.validate("2019-12-26T10:00", "minute", "America/Los_Angeles", False, "PT30M")
+    timemath.validate("2019-12-26T10:00", "minute", "America/Los_Angeles", True, "PT30M")
+    assert timemath.validate_margin(None, False) is None
+    assert timemath.validate_margin("", True) is None
+
+
+def test_about_ten_with_a_margin_is_the_spec_example():
+    iv = timemath.interval("2019-12-26T10:00", "minute", True, "America/Los_Angeles", margin="PT30M")
+    assert (iv.lo, iv.hi, iv.nominal) == (
+        datetime(2019, 12, 26, 17, 30, tzinfo=UTC),
+        datetime(2019, 12, 26, 18, 31, tzinfo=UTC),
+        datetime(2019, 12, 26, 18, 0, 30, tzinfo=UTC),
+    )
+
+
+def test_hour_margins_are_absolute_and_day_margins_local_across_dst():
+    zone = "America/Los_Angeles"
+    # 2019-11-03 is 25 hours long in Los Angeles
+    hours = timemath.interval("2019-11-04T01:00", "hour", True, zone, margin="PT24H")
+    assert hours.lo == datetime(2019, 11, 3, 9, 0, tzinfo=UTC)  # 24 absolute hours before 09:00Z
+    days = timemath.interval("2019-11-04T01:00", "hour", True, zone, margin="P1D")
+    assert days.lo == datetime(2019, 11, 3, 8, 0, tzinfo=UTC)  # 01:00 PDT on the 3rd, 25 hours before
+    assert days.hi == datetime(2019, 11, 5, 10, 0, tzinfo=UTC)  # 02:00 PST on the 5th
+
+
+def test_month_and_year_margins_never_shorten_on_missing_days():
+    zone = "UTC"
+    iv = timemath.interval("2019-03-31", "day", True, zone, margin="P1M")
+    assert iv.lo == datetime(2019, 2, 28, tzinfo=UTC)  # no 31 February: the month's last day
+    assert iv.hi == datetime(2019, 5, 1, tzinfo=UTC)  # 1 April + 1 month
+    leap = timemath.interval("2020-02-29", "day", True, zone, margin="P1Y")
+    assert leap.lo == datetime(2019, 2, 28, tzinfo=UTC)
+    assert leap.hi == datetime(2021, 3, 1, tzinfo=UTC)
+    weeks = timemath.interval("2019-12-26", "day", True, zone, margin="P2W")
+    assert (weeks.lo, weeks.hi) == (datetime(2019, 12, 12, tzinfo=UTC), datetime(2020, 1, 10, tzinfo=UTC))
+
+
+def test_a_margin_at_the_edge_of_the_calendar_is_a_time_error():
+    timemath.interval(f"{timemath.MAX_YEAR}", "year", True, "UTC", margin="P100Y")
+    with pytest.raises(timemath.TimeError):
+        timemath.parse_margin("P36601D")

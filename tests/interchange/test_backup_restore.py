@@ -107,20 +107,42 @@ def build_newsroom(wyze, admin_user):
     ParticipantFactory(incident=draft)
     ExposedDataFactory(incident=draft, data_class=biometrics, affected_count=12, affected_count_approximate=False)
     cited_event(incident=draft, key="found", private_notes="")
-    cited_event(incident=draft, key="told", kind="vendor_notified", status="draft", approximate=True, timezone="UTC")
+    cited_event(
+        incident=draft,
+        key="told",
+        kind="vendor_notified",
+        status="draft",
+        approximate=True,
+        margin="PT30M",
+        timezone="UTC",
+    )
     claim = cited_claim(incident=draft, key="leak", status="draft")
     cited_response(claim=claim, position=0)
 
-    IncidentFactory(
+    in_review = IncidentFactory(
         slug="in-review",
         status="review",
         embargo_until=datetime.datetime(2031, 1, 1, 12, 30, tzinfo=datetime.UTC),
         affected_count=None,
         exposed_system="",
     )
+    # Revision 2: the newsroom stopped following the story (followed_until, with a margin).
+    services.record_save(
+        instance=in_review,
+        fields={
+            "followed_until_at": "2020-04-30",
+            "followed_until_precision": "day",
+            "followed_until_approximate": True,
+            "followed_until_margin": "P2W",
+            "followed_until_timezone": "Europe/Berlin",
+        },
+        by=admin_user,
+    )
     retracted = IncidentFactory(slug="withdrawn", status="retracted", retraction_notice="The source recanted.")
     cited_event(incident=retracted, key="published-story")
-    SourceFactory(key="never-cited", outlet=None, at="", precision="", author="Nobody")
+    original = SourceFactory(key="never-cited", outlet=None, at="", precision="", author="Nobody")
+    # Revision 2: a source based on another, listed before it (sources are exported by key).
+    SourceFactory(key="a-syndicated-copy", based_on=original, language="it", approximate=True, margin="P1D")
     OrganizationFactory(slug="lonely-org", kind="regulator", country="DE", url="https://lonely.example")
 
 
@@ -132,6 +154,7 @@ def empty_the_database():
     migrations wrote it.
     """
     Incident.objects.all().delete()
+    Source.objects.update(based_on=None)  # a source based on another protects it
     Source.objects.all().delete()
     Organization.objects.all().delete()
     DataClass.objects.exclude(slug__in=[slug for slug, _ in VOCABULARY]).delete()
@@ -196,7 +219,16 @@ def newsroom(wyze, admin_user):
 @pytest.mark.parametrize("restorer", ["system", "admin"])
 def test_a_full_export_restores_into_an_empty_database_byte_for_byte(newsroom, admin_user, restorer):
     backup, stored = dumps(export_bundle()), content()
-    for text in ("DRAFT-EVENT-NOTE", "DRAFT-RESPONSE", "biometric-templates", "45 days, as edited", "withdrawn"):
+    for text in (
+        "DRAFT-EVENT-NOTE",
+        "DRAFT-RESPONSE",
+        "biometric-templates",
+        "45 days, as edited",
+        "withdrawn",
+        '"margin": "PT30M"',
+        '"followed_until": {',
+        '"based_on": "never-cited"',
+    ):
         assert text in backup, text
     empty_the_database()
     assert not Incident.objects.exists() and not DataClass.objects.filter(slug="biometric-templates").exists()

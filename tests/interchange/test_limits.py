@@ -68,6 +68,10 @@ BOUNDED_OTHERWISE = {
     "at": "pattern: at most YYYY-MM-DDTHH:MM:SS+HH:MM",
     "timezone": "IANA names, maxLength 64",
     "country": "pattern: two capitals",
+    "margin": "pattern: P or PT, at most 12 digits and one letter (15 characters), maxLength 16",
+    "followed_until_at": "the recorded time's 'at' pattern",
+    "followed_until_margin": "the recorded time's 'margin' pattern",
+    "followed_until_timezone": "IANA names, maxLength 64",
 }
 
 
@@ -167,6 +171,10 @@ def test_the_schema_never_allows_more_than_the_bounded_columns_hold():
     assert re.fullmatch(defs["recorded_time"]["properties"]["at"]["pattern"], longest_at)
     assert not re.fullmatch(defs["recorded_time"]["properties"]["at"]["pattern"], longest_at + "0")
     assert len(longest_at) <= max_length(Event, "at")
+    longest_margin = "PT" + "9" * 12 + "H"
+    assert re.fullmatch(defs["recorded_time"]["properties"]["margin"]["pattern"], longest_margin)
+    assert len(longest_margin) <= max_length(Event, "margin") == max_length(Incident, "followed_until_margin")
+    assert max_length(Event, "at") == max_length(Incident, "followed_until_at")
     assert defs["timezone"]["maxLength"] <= max_length(Incident, "timezone")
     assert defs["organization"]["properties"]["country"]["pattern"] == "^[A-Z]{2}$"
 
