@@ -204,7 +204,7 @@ class Source(RecordedTime):
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ARTICLE)
     based_on = models.ForeignKey(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,  # deleting a source others repeat is refused, unless they go too
         null=True,
         blank=True,
         related_name="derived_sources",

@@ -7,7 +7,6 @@ reporter, a summary statistic or the words for a figure.
 """
 
 import re
-from bisect import bisect_right
 from datetime import UTC, timedelta
 from typing import NamedTuple
 
@@ -266,27 +265,60 @@ def quantile(sorted_values, q):
     return sorted_values[below] + (sorted_values[above] - sorted_values[below]) * fraction
 
 
-def summarise(group, norms):
-    """One aggregate's figures from a group [nominals (sorted), minima, maxima, open count] and its norms."""
-    nominal, lows, highs, open_count = group
+def norm_counts(closed, open_lows, window, direction):
+    """The counts met / uncertain / missed / pending of one norm over a group's figures (§6).
+
+    `closed` is [(min, max)] of the closed figures, `open_lows` the `min`s of the open
+    ones; each figure's outcome is `norm_outcome`'s, so the four counts add up to all
+    the figures counted, open ones included. `share` is met / counted.
+    """
+    counts = dict.fromkeys(OUTCOMES, 0)
+    for low, high in closed:
+        counts[norm_outcome(low, high, window, direction)] += 1
+    for low in open_lows:
+        counts[norm_outcome(low, low, window, direction, True)] += 1
+    of = sum(counts.values())
+    return {
+        **counts,
+        "of": of,
+        "direction": direction,
+        "share": round(counts["met"] / of, 6) if of else None,
+        # the largest share that could have met or may yet meet: all but the missed
+        "share_at_most": round((of - counts["missed"]) / of, 6) if of else None,
+    }
+
+
+def summarise(group, norms, metric=None):
+    """One aggregate's figures from a group [nominals (sorted), minima, maxima, open figures] and its norms.
+
+    The open figures are a list of their `min`s (or, for a caller that has no more,
+    their count, each counted "pending"). Medians and quartiles are over the closed
+    figures only; each norm's counts (`norm_counts`, in the norm's direction for
+    `metric`, see `direction_for`) cover the open ones too.
+    """
+    nominal, lows, highs, open_figures = group
+    closed = list(zip(lows, highs, strict=True))
     lows.sort()
     highs.sort()
-    of = len(nominal)
+    if isinstance(open_figures, int):
+        open_count, open_lows = open_figures, None
+    else:
+        open_count, open_lows = len(open_figures), open_figures
     shares = {}
     for norm in norms:
-        window = norm.window_seconds
-        met = bisect_right(highs, window)
-        missed = of - bisect_right(lows, window)
-        shares[norm.slug] = {
-            "met": met,
-            "uncertain": of - met - missed,
-            "missed": missed,
-            "of": of,
-            "share": round(met / of, 6) if of else None,
-            "share_at_most": round((of - missed) / of, 6) if of else None,
-        }
+        direction = direction_for(norm, metric if metric is not None else norm.metric)
+        if open_lows is None:
+            counts = norm_counts(closed, [], norm.window_seconds, direction)
+            counts["pending"] += open_count
+            counts["of"] += open_count
+            of = counts["of"]
+            counts["share"] = round(counts["met"] / of, 6) if of else None
+            counts["share_at_most"] = round((of - counts["missed"]) / of, 6) if of else None
+        else:
+            counts = norm_counts(closed, open_lows, norm.window_seconds, direction)
+        shares[norm.slug] = counts
     return {
-        "incident_count": of + open_count,
+        "incident_count": len(nominal) + open_count,
         "open_count": open_count,
         "median_seconds": quantile(nominal, 0.5),
         "q1_seconds": quantile(nominal, 0.25),
@@ -302,9 +334,29 @@ def summarise(group, norms):
 SHORT_NORM_NAMES = {"project-zero": "Project Zero", "cert-cc": "CERT/CC", "zdi": "ZDI", "gdpr-art-33": "GDPR"}
 
 
+def norm_applies(norm, metric):
+    """Whether `norm` (an object with `slug` and `metric`) applies to `metric`.
+
+    A norm of NORM_APPLICATIONS applies to the metrics the table names; any other
+    (one added in the admin) to its own `metric` field.
+    """
+    if norm.slug in NORM_APPLICATIONS:
+        return norm_direction(norm.slug, metric) is not None
+    return bool(metric) and norm.metric == metric
+
+
+def direction_for(norm, metric):
+    """The direction in which `norm` applies to `metric`: NORM_APPLICATIONS', else "at most" (admin-added norms)."""
+    return norm_direction(norm.slug, metric, AT_MOST)
+
+
 def norms_for(metric, norms):
-    """The norms (objects with `metric`, `window_seconds`, `slug`, `name`) that bound `metric`, in their order."""
-    return [n for n in norms if n.metric == metric]
+    """The norms (objects with `metric`, `window_seconds`, `slug`, `name`) that apply to `metric`, in their order."""
+    return [n for n in norms if norm_applies(n, metric)]
+
+
+def short_norm_name(norm):
+    return SHORT_NORM_NAMES.get(norm.slug, norm.name)
 
 
 def _figures(row_or_seconds):
@@ -317,23 +369,50 @@ def _figures(row_or_seconds):
 
 
 def norm_comparisons(metric_row_or_seconds, metric, norms):
-    """How a figure compares with each norm for `metric`.
+    """How a figure compares with each norm that applies to `metric`, in the norm's direction.
 
-    Returns [{"norm": Norm, "share": nominal / window, "met": True | False | None}]:
-    met is True when even the upper bound is within the window, False when even
-    the lower bound exceeds it, and None when the bounds straddle it (or the
-    metric is still open and within the window so far).
+    Returns [{"norm": Norm, "direction": "at_most" | "at_least", "outcome": "met" |
+    "uncertain" | "missed" | "pending", "share": nominal / window, "met": True |
+    False | None}]: the outcome is `norm_outcome`'s (§5.1); `met` is True for met,
+    False for missed and None otherwise (the form of revision 1).
     """
     nominal, low, high, is_open = _figures(metric_row_or_seconds)
     as_met = {"met": True, "missed": False, "uncertain": None, "pending": None}
-    return [
-        {
-            "norm": norm,
-            "share": nominal / norm.window_seconds,
-            "met": as_met[norm_outcome(low, high, norm.window_seconds, is_open)],
-        }
-        for norm in norms_for(metric, norms)
-    ]
+    comparisons = []
+    for norm in norms_for(metric, norms):
+        direction = direction_for(norm, metric)
+        outcome = norm_outcome(low, high, norm.window_seconds, direction, is_open)
+        comparisons.append(
+            {
+                "norm": norm,
+                "direction": direction,
+                "outcome": outcome,
+                "share": nominal / norm.window_seconds,
+                "met": as_met[outcome],
+            }
+        )
+    return comparisons
+
+
+def norm_verdict_text(row_or_seconds, metric, norm, *, figure_text=None):
+    """The words (§5.2) for how one figure compares with `norm`: `verdict_words` of its comparison.
+
+    `figure_text` is the figure in words (default: its nominal duration; for an open
+    figure, the time so far).
+    """
+    nominal, _, _, _ = _figures(row_or_seconds)
+    comparison = norm_comparisons(row_or_seconds, metric, [norm])[0]
+    if figure_text is None:
+        figure_text = timemath.format_duration(nominal)
+    return verdict_words(
+        comparison["outcome"],
+        comparison["direction"],
+        short_norm_name(norm),
+        timemath.format_duration(norm.window_seconds),
+        metric=metric,
+        figure_text=figure_text,
+        share=comparison["share"],
+    )
 
 
 def format_percent(fraction):
@@ -376,7 +455,7 @@ def describe_metric(row, norms):
     comparisons = norm_comparisons(row, metric, norms)
     if comparisons:
         first = comparisons[0]
-        name = SHORT_NORM_NAMES.get(first["norm"].slug, first["norm"].name)
+        name = short_norm_name(first["norm"])
         text += (
             f", {format_percent(first['share'])} of {name}'s {timemath.format_duration(first['norm'].window_seconds)}"
         )
@@ -497,3 +576,29 @@ def verdict_words(outcome, direction, norm_name, window_text, *, metric=None, fi
             return f"may or may not have been within {window_text}"
         return f"{not_yet}, {figure_text} so far" if figure_text else not_yet
     raise ValueError(f"unknown direction {direction!r}; use one of {', '.join(DIRECTIONS)}")
+
+
+def norm_heading(direction, norm_name, window_text, *, metric=None):
+    """A column or list heading for a norm's counts, in its direction: never "within" for notice given.
+
+    "Gave Project Zero's 90 days" (at least); "Fixed within CERT/CC's 45 days" (at most).
+    """
+    if direction == AT_LEAST:
+        return f"Gave {norm_name}'s {window_text}"
+    done, _ = _AT_MOST_VERBS.get(metric, ("done", ""))
+    return f"{done.capitalize()} within {norm_name}'s {window_text}"
+
+
+def share_words(counts):
+    """A norm's stored counts in words, the share always with its counts (§6).
+
+    "24 % (97 of 406; 5 uncertain; 300 missed; 4 pending)": met of all the figures
+    counted, then each other outcome that has any.
+    """
+    if not counts or not counts.get("of"):
+        return "—"
+    text = f"{format_percent(counts['met'] / counts['of'])} ({counts['met']} of {counts['of']}"
+    for outcome in OUTCOMES[1:]:
+        if counts.get(outcome):
+            text += f"; {counts[outcome]} {outcome}"
+    return text + ")"

@@ -14,9 +14,11 @@ from collections import defaultdict
 
 from django.db.models import Exists, OuterRef, Subquery
 
+from disclosure import timemath
 from disclosure.choices import IncidentStatus
 from disclosure.models import Incident, Participant
 
+from . import figures
 from .figures import REPORTER_ROLES
 from .models import IncidentMetric, IncidentMetricSet, MetricAggregate, MetricView, Norm, ResponseAggregate
 
@@ -64,8 +66,18 @@ def response_aggregate(organization=None):
 
 
 def metric_norms(metric):
-    """The norms that bound `metric`, in their order (the ones its aggregates have shares for)."""
-    return list(Norm.objects.filter(metric=metric))
+    """The norms that apply to `metric` (`figures.norms_for`), in their order: the ones its aggregates have
+    counts for. Each carries `direction` (its direction for `metric`), `short_name` and `heading` (the words
+    for its counts, `figures.norm_heading`).
+    """
+    norms = figures.norms_for(metric, Norm.objects.all())
+    for norm in norms:
+        norm.direction = figures.direction_for(norm, metric)
+        norm.short_name = figures.short_norm_name(norm)
+        norm.heading = figures.norm_heading(
+            norm.direction, norm.short_name, timemath.format_duration(norm.window_seconds), metric=metric
+        )
+    return norms
 
 
 def public_figures(metric, *, vendor=None, reporter=None, with_reporters=True, now=None):

@@ -37,7 +37,7 @@ from claims.models import Claim, Response
 from disclosure.choices import IncidentStatus, PublicationStatus
 from disclosure.models import Event, Incident, Participant
 
-from .figures import KINDS, REPORTER_ROLES, compute_incident, summarise
+from .figures import KINDS, METRICS, REPORTER_ROLES, compute_incident, direction_for, norm_outcome, norms_for, summarise
 from .models import (
     IncidentMetric,
     IncidentMetricSet,
@@ -357,7 +357,8 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
     follow-up of a change), an aggregate table is left as it is when the last rebuild
     saw the same fingerprint and its rows are all still there: in the hourly steady
     state only open figures advance, and open figures enter the aggregates only as
-    counts. Returns a summary with the fingerprints, which the caller's RecomputeRun keeps.
+    counts and as the norms' outcomes (pending until decided), which the fingerprint
+    covers. Returns a summary with the fingerprints, which the caller's RecomputeRun keeps.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -387,6 +388,10 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
             )
         )
         norms = list(Norm.objects.order_by("pk"))
+        # An open figure enters the norms' counts with its outcome (pending, or decided once
+        # its lower bound passes a window), which its advancing seconds can change: the
+        # outcomes, not the seconds, are part of the fingerprint.
+        open_outcomes = _open_outcomes(norms)
         # The claims' and responses' columns that `Claim.objects.public()` and
         # `with_vendor_stance()` read: with the vendors and the public set, all the response
         # aggregates depend on.
@@ -397,7 +402,14 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
             )
         )
         fingerprint = digest(
-            (vendors, public, reporters, sets, [(norm.metric, norm.slug, norm.window_seconds) for norm in norms])
+            (
+                vendors,
+                public,
+                reporters,
+                sets,
+                [(norm.metric, norm.slug, norm.window_seconds) for norm in norms],
+                open_outcomes,
+            )
         )
         responses_fingerprint = digest((vendors, public, claims, responses))
 
@@ -419,6 +431,28 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
     return {"aggregates": count, "aggregate_rows": count, **summary}
 
 
+def _open_outcomes(norms):
+    """[(incident, view, metric, [outcome per norm that applies])] of the open figures, in a fixed order."""
+    norms_of = {metric: norms_for(metric, norms) for metric in METRICS}
+    figures = (
+        IncidentMetric.objects.filter(open=True)
+        .order_by("incident_id", "view", "metric")
+        .values_list("incident_id", "view", "metric", "min_seconds", named=True)
+    )
+    return [
+        (
+            f.incident_id,
+            f.view,
+            f.metric,
+            [
+                norm_outcome(f.min_seconds, f.min_seconds, n.window_seconds, direction_for(n, f.metric), True)
+                for n in norms_of.get(f.metric, ())
+            ],
+        )
+        for f in figures
+    ]
+
+
 def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
     """Summarise the stored figures per view, group and metric afresh; return how many rows that makes.
 
@@ -430,9 +464,8 @@ def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
     for incident_id, organization_id in reporters:
         reporters_of[incident_id].append(organization_id)
     year_of = {(incident_id, view): year for incident_id, view, _, year in sets}
-    norms_of = defaultdict(list)
-    for norm in norms:
-        norms_of[norm.metric].append(norm)
+    # A norm counts for each metric it applies to (`figures.norms_for`), in its direction there.
+    norms_of = {metric: norms_for(metric, norms) for metric in METRICS}
 
     groups_of = {}  # (incident_id, view) -> [(view, dimension, organization_id, year)]
 
@@ -446,9 +479,10 @@ def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
             groups_of[key] = found
         return groups_of[key]
 
-    # Each group gathers [nominals, minima, maxima, open count], as `summarise` takes it; the
-    # figures come in nominal order, so each group's nominals are sorted as they arrive.
-    gathered = defaultdict(lambda: [[], [], [], 0])
+    # Each group gathers [nominals, minima, maxima, open minima], as `summarise` takes it; the
+    # figures come in nominal order, so each group's nominals are sorted as they arrive. Open
+    # figures enter the norms' counts (pending unless decided), never the medians.
+    gathered = defaultdict(lambda: [[], [], [], []])
     figures = IncidentMetric.objects.order_by("nominal_seconds").values_list(
         "incident_id", "view", "metric", "open", "nominal_seconds", "min_seconds", "max_seconds", named=True
     )
@@ -458,7 +492,7 @@ def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
         for group in groups(figure.incident_id, figure.view):
             summary = gathered[(*group, figure.metric)]
             if figure.open:
-                summary[3] += 1
+                summary[3].append(figure.min_seconds)
             else:
                 summary[0].append(figure.nominal_seconds)
                 summary[1].append(figure.min_seconds)
@@ -472,7 +506,7 @@ def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
             year=year,
             metric=metric,
             computed_at=now,
-            **summarise(summary, norms_of[metric]),
+            **summarise(summary, norms_of.get(metric, ()), metric),
         )
         for (view, dimension, organization_id, year, metric), summary in gathered.items()
     ]

@@ -19,11 +19,12 @@ from claims.models import STANCE_LABELS
 from claims.selectors import claims_visible_to
 from disclosure.models import ExposedData, Participant
 from disclosure.selectors import events_visible_to
-from metrics.figures import REPORTER_ROLES
+from metrics.figures import AT_LEAST, AT_MOST, NORM_APPLICATIONS, REPORTER_ROLES, norm_direction
 from metrics.models import IncidentMetric, IncidentMetricSet, Metric, MetricView, Norm
 
-# A reporter is a participant in one of `metrics.figures.REPORTER_ROLES`; "met a norm" is
-# `metrics.figures.norm_outcome`'s (in SQL, `met_norm_condition`). Nothing here redefines them.
+# A reporter is a participant in one of `metrics.figures.REPORTER_ROLES`; "met a norm" and
+# "missed a norm" are `metrics.figures.norm_outcome`'s (in SQL, `met_norm_condition` and
+# `missed_norm_condition`), in the norm's direction. Nothing here redefines them.
 
 NOTICE_METRIC = Metric.NOTICE_TO_PUBLICATION
 EXPOSURE_METRIC = Metric.EXPOSURE_DURATION
@@ -86,14 +87,34 @@ def with_listing_figures(queryset):
     )
 
 
-def met_norm_condition(window):
+def met_norm_condition(window, direction=AT_MOST):
     """The SQL form of `metrics.figures.norm_outcome(...) == "met"` on IncidentMetric rows.
 
-    A figure met a norm's `window` (a value or an expression) when even its upper
-    bound is within it, the boundary included, and it is closed (an open figure has
-    not met anything yet). A test pins that both agree on the boundary cases.
+    `window` is a value or an expression. "At least": even the lower bound reaches
+    the window, the boundary included, closed or open (an open figure only grows).
+    "At most": even the upper bound is within the window, the boundary included, and
+    the figure is closed (an open one has not met anything yet). A test pins that
+    both agree on the boundary cases, in both directions.
     """
-    return Q(max_seconds__lte=window, open=False)
+    if direction == AT_LEAST:
+        return Q(min_seconds__gte=window)
+    if direction == AT_MOST:
+        return Q(max_seconds__lte=window, open=False)
+    raise ValueError(f"unknown direction {direction!r}")
+
+
+def missed_norm_condition(window, direction=AT_MOST):
+    """The SQL form of `metrics.figures.norm_outcome(...) == "missed"` on IncidentMetric rows.
+
+    "At least": even the upper bound falls short of the window, and the figure is
+    closed (an open one may yet reach it). "At most": even the lower bound exceeds
+    the window, closed or open.
+    """
+    if direction == AT_LEAST:
+        return Q(max_seconds__lt=window, open=False)
+    if direction == AT_MOST:
+        return Q(min_seconds__gt=window)
+    raise ValueError(f"unknown direction {direction!r}")
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -105,7 +126,7 @@ class IncidentFilter(django_filters.FilterSet):
     claim_status = django_filters.ChoiceFilter(
         method="filter_claim_status", choices=CLAIM_STATUS_CHOICES, label="Has a claim the vendor"
     )
-    notice_under = django_filters.CharFilter(method="filter_notice_under", label="Notice shorter than")
+    notice_under = django_filters.CharFilter(method="filter_notice_under", label="Gave less notice than")
     sort = django_filters.ChoiceFilter(method="filter_sort", choices=SORT_CHOICES, label="Sort", empty_label=None)
 
     class Meta:
@@ -151,12 +172,26 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(Exists(claims.filter(vendor_stance=value)))
 
     def filter_notice_under(self, queryset, name, value):
-        """Incidents whose notice met the norm: `met_norm_condition`, the outcome of `figures.norm_outcome`."""
-        # The norm's window as a subquery: an unknown norm, or one that does not bound the
+        """Incidents whose notice was certainly shorter than the norm's window.
+
+        For a norm the notice is compared "at least" with (§5), that is the norm missed
+        (`missed_norm_condition`: even the upper bound short of the window); for one
+        added in the admin, compared "at most", the norm met (`met_norm_condition`).
+        Both are `figures.norm_outcome`'s outcomes in the norm's direction.
+        """
+        # The norm's window as a subquery: an unknown norm, or one that does not apply to the
         # notice, matches nothing, and no extra query runs.
-        window = Subquery(Norm.objects.filter(slug=value, metric=NOTICE_METRIC).values("window_seconds")[:1])
+        norms = Norm.objects.filter(slug=value)
+        if value in NORM_APPLICATIONS:
+            direction = norm_direction(value, NOTICE_METRIC)
+            if direction is None:
+                return queryset.none()
+        else:
+            direction, norms = AT_MOST, norms.filter(metric=NOTICE_METRIC)
+        window = Subquery(norms.values("window_seconds")[:1])
+        condition = missed_norm_condition(window, direction) if direction == AT_LEAST else met_norm_condition(window)
         notices = IncidentMetric.objects.filter(incident=OuterRef("pk"), view=MetricView.PUBLIC, metric=NOTICE_METRIC)
-        return queryset.filter(Exists(notices.filter(met_norm_condition(window))))
+        return queryset.filter(Exists(notices.filter(condition)))
 
     def filter_sort(self, queryset, name, value):
         orderings = {

@@ -115,7 +115,8 @@ def public_metrics(metric=None, now=None):
 
 
 def notice_norms():
-    return list(Norm.objects.filter(metric=Metric.NOTICE_TO_PUBLICATION))
+    """The norms that apply to the notice, each with its direction and heading (`metric_selectors.metric_norms`)."""
+    return metric_selectors.metric_norms(Metric.NOTICE_TO_PUBLICATION)
 
 
 def attach_listing_details(incidents):
@@ -149,18 +150,18 @@ def incident_filter_choices():
         "data_classes": list(
             DataClass.objects.filter(exposures__incident__in=incidents).distinct().values_list("slug", "name")
         ),
-        "norms": list(Norm.objects.filter(metric=Metric.NOTICE_TO_PUBLICATION).values_list("slug", "name")),
+        "norms": [(norm.slug, norm.name) for norm in notice_norms()],
         "claim_statuses": list(STANCE_LABELS.items()),
     }
 
 
 def _shares(aggregate, norms):
-    """The stored counts met / uncertain / missed of each norm, with the share in words (figures' words)."""
+    """The stored counts met / uncertain / missed / pending of each norm, with the share in words (figures' words)."""
     stored = aggregate.norm_shares if aggregate is not None else {}
     shares = []
     for norm in norms:
         # A norm added since the last recompute has no counts yet: an empty cell, not a shifted column.
-        counts = stored.get(norm.slug) or {"met": 0, "uncertain": 0, "missed": 0, "of": 0, "share": None}
+        counts = stored.get(norm.slug) or {"met": 0, "uncertain": 0, "missed": 0, "pending": 0, "of": 0, "share": None}
         share = counts["share"]
         shares.append(
             {
@@ -168,7 +169,9 @@ def _shares(aggregate, norms):
                 "met": counts["met"],
                 "uncertain": counts["uncertain"],
                 "missed": counts["missed"],
+                "pending": counts.get("pending", 0),
                 "of": counts["of"],
+                "text": figures.share_words(counts),
                 "share": share,
                 "share_text": figures.format_percent(share) if share is not None else None,
                 "percent": round(100 * share) if share is not None else None,
@@ -340,8 +343,8 @@ def _with_reporters(rows, norms=()):
     """Give stored figures (from `metrics.selectors.public_figures`) what the pages and the CSV show.
 
     No query: the incident, vendor, year and reporters come loaded. Each norm's
-    outcome is `figures.norm_outcome`'s; an open figure has none, as the aggregates
-    count open figures only as open (`figures.summarise`).
+    outcome is `figures.norm_comparisons`' (in the norm's direction for the metric;
+    an open figure is pending until decided), as the aggregates count it.
     """
     for r in rows:
         r.incident_slug = r.incident.slug
@@ -350,9 +353,7 @@ def _with_reporters(rows, norms=()):
         r.vendor_name = r.incident.vendor.name
         r.reporter_names = [o.name for o in getattr(r, "reporters", ())]
         r.url = reverse("disclosure:incident-detail", kwargs={"slug": r.incident.slug})
-        r.outcomes = [
-            "" if r.open else figures.norm_outcome(r.min_seconds, r.max_seconds, norm.window_seconds) for norm in norms
-        ]
+        r.outcomes = [c["outcome"] for c in figures.norm_comparisons(r, r.metric, norms)] if norms else []
     return rows
 
 

@@ -123,7 +123,8 @@ def compare_csv(request):
     """Every stored public figure of one metric that the aggregates summarise, one row per incident.
 
     The same figures as the compare page's dots and table (retracted incidents left
-    out), with each norm's outcome as `metrics.figures.norm_outcome` gives it.
+    out), with each norm's outcome as `metrics.figures.norm_comparisons` gives it, in the norm's direction
+    (met, uncertain, missed, or pending for an open figure).
     """
     metric, _by = _compare_params(request)
     norms = metric_selectors.metric_norms(metric)

@@ -58,9 +58,22 @@ class NormComparisonSerializer(serializers.Serializer):
     window_text = serializers.CharField()
     source_url = serializers.URLField()
     share = serializers.FloatField(help_text="The nominal figure as a fraction of the norm's window.")
+    direction = serializers.ChoiceField(
+        choices=figures.DIRECTIONS,
+        help_text="How the figure is compared with the window: at_least (a notice a reporter should give, "
+        "notice_to_publication) or at_most (a step the vendor should take within it, notice_to_remediation).",
+    )
+    outcome = serializers.ChoiceField(
+        choices=figures.OUTCOMES,
+        help_text="met: every value the bounds allow meets the norm in its direction (the boundary meets it); "
+        "missed: none does; uncertain: the bounds lie either side of the window; pending: the figure is open "
+        "and not decided yet (an open figure is met for at_least once its lower bound reaches the window, "
+        "missed for at_most once its lower bound exceeds it).",
+    )
     met = serializers.BooleanField(
         allow_null=True,
-        help_text="true: within the window even at its upper bound; false: beyond it even at its lower bound; null: uncertain.",
+        help_text="For compatibility: true when outcome is met, false when it is missed, null otherwise. "
+        "Read `outcome` and `direction`: for an at_least norm, true means the notice was at least the window.",
     )
 
 
@@ -74,7 +87,9 @@ class MetricSerializer(serializers.Serializer):
     start_event = serializers.CharField(allow_null=True, help_text="Key of the event the metric starts at.")
     end_event = serializers.CharField(allow_null=True, help_text="Key of the event it ends at; null when open.")
     description = serializers.CharField(help_text="The figure in words, with its bounds and the first norm.")
-    norms = NormComparisonSerializer(many=True)
+    norms = NormComparisonSerializer(
+        many=True, help_text="Each norm that applies to the metric, in its direction for it (time-and-metrics.md §5)."
+    )
 
 
 class IncidentMetricsSerializer(serializers.Serializer):
@@ -103,6 +118,8 @@ def metric_payload(row, norms):
                 "window_text": c["norm"].window_text,
                 "source_url": c["norm"].source_url,
                 "share": c["share"],
+                "direction": c["direction"],
+                "outcome": c["outcome"],
                 "met": c["met"],
             }
             for c in figures.norm_comparisons(row, row.metric, norms)
@@ -145,7 +162,10 @@ class MetricAggregateSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     organization_name = serializers.CharField(source="organization.name", read_only=True, allow_null=True, default=None)
     norm_shares = serializers.JSONField(
-        help_text="{norm slug: {met, uncertain, missed, of, share, share_at_most}} over the closed figures."
+        help_text="{norm slug: {met, uncertain, missed, pending, of, direction, share, share_at_most}} for each norm "
+        "that applies to the metric, compared in its direction (at_least or at_most). The four counts add up to "
+        "`of`, every figure counted, open ones included (pending until decided); share = met / of; "
+        "share_at_most = (of - missed) / of, the largest share that met or may yet meet."
     )
 
     class Meta:
@@ -183,7 +203,7 @@ def _choice(request, name, choices):
         responses={200: MetricAggregateSerializer(many=True), **ERRORS},
         tags=["metrics"],
         summary="Metrics aggregated over incidents",
-        description="Median, quartiles, the median's bounds and the share meeting each norm, per reporting organisation, vendor, year and overall. See docs/methodology.md. `?format=csv` for CSV.",
+        description="Median, quartiles and the median's bounds over the closed figures, and the counts met / uncertain / missed / pending of each norm in its direction (open figures included), per reporting organisation, vendor, year and overall. See docs/methodology.md. `?format=csv` for CSV.",
         parameters=[
             VIEW_PARAMETER,
             OpenApiParameter("dimension", str, enum=MetricAggregate.Dimension.values),

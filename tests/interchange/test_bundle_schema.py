@@ -215,7 +215,9 @@ def test_wyze_headline_times(wyze):
     assert by_kind["vendor_notified"] == [{"at": "2019-12-26T09:21", "precision": "minute"}]
     assert {"at": "2019-12-26T09:35", "precision": "minute"} in by_kind["published"]
     assert by_kind["remediated"] == [{"at": "2019-12-26", "precision": "day"}]
-    assert by_kind["vendor_aware"] == [{"at": "2019-12-26T10:00", "precision": "minute", "approximate": True}]
+    assert by_kind["vendor_aware"] == [
+        {"at": "2019-12-26T10:00", "precision": "minute", "approximate": True, "margin": "PT30M"}
+    ]
 
 
 def test_wyze_quotes_are_short(wyze):

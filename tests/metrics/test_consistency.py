@@ -12,14 +12,14 @@ import re
 from html import unescape
 
 import pytest
-from django.db.models import Q
 from django.utils import timezone
 
 from metrics import figures
-from metrics.models import IncidentMetric, Norm
+from metrics.models import IncidentMetric
+from metrics.selectors import metric_norms
 from metrics.services import metrics_recompute_all
 from tests.factories import EventFactory, IncidentFactory, OrganizationFactory, ParticipantFactory
-from web.filters import met_norm_condition
+from web.filters import met_norm_condition, missed_norm_condition
 from web.templatetags.site_tags import duration_text
 
 pytestmark = pytest.mark.django_db
@@ -87,10 +87,9 @@ def _text(response):
 
 def _share_text(counts):
     text = f"{figures.format_percent(counts['share'])} ({counts['met']} of {counts['of']}"
-    if counts["uncertain"]:
-        text += f"; {counts['uncertain']} uncertain"
-    if counts["missed"]:
-        text += f"; {counts['missed']} missed"
+    for outcome in ("uncertain", "missed", "pending"):
+        if counts[outcome]:
+            text += f"; {counts[outcome]} {outcome}"
     return text + ")"
 
 
@@ -100,13 +99,16 @@ def _csv(client, metric):
 
 
 def _csv_summary(rows, norms):
-    """What a reader of the CSV gets by summarising it: the counts, median and outcomes of the API."""
+    """What a reader of the CSV gets by summarising it: the counts, median and outcomes of the API.
+
+    The median is over the closed figures; each norm's outcomes over all of them, open ones included.
+    """
     closed = [r for r in rows if r["open"] == "false"]
     nominals = sorted(int(r["nominal_seconds"]) for r in closed)
     shares = {}
     for norm in norms:
-        outcomes = [r[f"norm:{norm.slug}"] for r in closed]
-        shares[norm.slug] = {k: outcomes.count(k) for k in ("met", "uncertain", "missed")} | {"of": len(closed)}
+        outcomes = [r[f"norm:{norm.slug}"] for r in rows]
+        shares[norm.slug] = {k: outcomes.count(k) for k in figures.OUTCOMES} | {"of": len(rows)}
     return {
         "incident_count": len(rows),
         "open_count": len(rows) - len(closed),
@@ -121,8 +123,7 @@ def _api_summary(row):
         "open_count": row["open_count"],
         "median_seconds": row["median_seconds"],
         "norm_shares": {
-            slug: {k: counts[k] for k in ("met", "uncertain", "missed", "of")}
-            for slug, counts in row["norm_shares"].items()
+            slug: {k: counts[k] for k in (*figures.OUTCOMES, "of")} for slug, counts in row["norm_shares"].items()
         },
     }
 
@@ -134,12 +135,23 @@ def test_the_stored_figures_leave_out_the_retracted_incident_and_count_the_bound
     assert overall["median_seconds"] == (10 * DAY + CERT_WINDOW - 1) / 2
     b = IncidentMetric.objects.get(incident__slug="b-2021", view="public", metric=NOTICE)
     assert b.max_seconds == CERT_WINDOW
+    # The notice is compared "at least" (§5): c's 100 days gave CERT/CC's 45; b's [45 days - 2 s,
+    # 45 days] may or may not have; a's hour and e's 10 days gave less.
     assert overall["norm_shares"]["cert-cc"] == {
-        "met": 3, "uncertain": 0, "missed": 1, "of": 4, "share": 0.75, "share_at_most": 0.75,
+        "met": 1, "uncertain": 1, "missed": 2, "pending": 0, "of": 4, "direction": "at_least",
+        "share": 0.25, "share_at_most": 0.5,
     }  # fmt: skip
-    assert overall["norm_shares"]["project-zero"]["met"] == 3
+    assert overall["norm_shares"]["project-zero"]["met"] == 1
     (remediation,) = _api(client, metric=REMEDIATION, dimension="overall")
     assert (remediation["incident_count"], remediation["open_count"]) == (4, 2)
+    # remediation "at most": a (3 days) and b (19 days) fixed within 45 days; c and e, open for years, took longer
+    assert remediation["norm_shares"]["cert-cc"] == {
+        "met": 2, "uncertain": 0, "missed": 2, "pending": 0, "of": 4, "direction": "at_most",
+        "share": 0.5, "share_at_most": 0.5,
+    }  # fmt: skip
+    for row in _api(client):  # every group, metric and norm: the four counts add up to all figures, open included
+        for counts in row["norm_shares"].values():
+            assert sum(counts[o] for o in figures.OUTCOMES) == counts["of"] == row["incident_count"]
     reporters = {row["organization"] for row in _api(client, metric=NOTICE, dimension="reporter")}
     assert reporters == {"finder", "teller", "digger"}  # the publisher-only "press" is no reporter
 
@@ -148,7 +160,7 @@ def test_home_page_shows_the_stored_overall_notice_figures(client, dataset):
     (overall,) = _api(client, metric=NOTICE, dimension="overall")
     text = _text(client.get("/"))
     assert f"Median notice window {duration_text(overall['median_seconds'])} over 4 incidents" in text
-    for norm in Norm.objects.filter(metric=NOTICE):
+    for norm in metric_norms(NOTICE):
         assert (
             f"{norm.name} ({duration_text(norm.window_seconds)}): {_share_text(overall['norm_shares'][norm.slug])}"
             in (text)
@@ -162,7 +174,7 @@ def test_compare_table_lists_every_stored_group_with_its_stored_figures(client, 
     (overall,) = _api(client, metric=metric, dimension="overall")
     text = _text(client.get("/compare/", {"metric": metric, "by": by}))
     table = text[text.index("The figures behind the chart") :]
-    norms = list(Norm.objects.filter(metric=metric))
+    norms = metric_norms(metric)
     for row in [*rows, overall]:
         label = row["organization_name"] or (str(row["year"]) if row["year"] else "All incidents")
         cells = f"{label} {row['incident_count']}"
@@ -179,7 +191,7 @@ def test_compare_table_lists_every_stored_group_with_its_stored_figures(client, 
 @pytest.mark.parametrize("metric", [NOTICE, REMEDIATION])
 def test_compare_csv_summarises_to_the_stored_aggregates(client, dataset, metric):
     rows = _csv(client, metric)
-    norms = list(Norm.objects.filter(metric=metric))
+    norms = metric_norms(metric)
     assert sorted(r["incident"] for r in rows) == ["a-2020", "b-2021", "c-2021", "e-2022"]
     (overall,) = _api(client, metric=metric, dimension="overall")
     assert _csv_summary(rows, norms) == _api_summary(overall)
@@ -193,7 +205,7 @@ def test_compare_csv_summarises_to_the_stored_aggregates(client, dataset, metric
 
 
 def test_organisation_pages_show_their_stored_group_figures(client, dataset):
-    norms = list(Norm.objects.filter(metric=NOTICE))
+    norms = metric_norms(NOTICE)
     for row in _api(client, metric=NOTICE, dimension="reporter"):
         text = _text(client.get(f"/organisations/{row['organization']}/"))
         count = row["incident_count"]
@@ -211,29 +223,88 @@ def test_organisation_pages_show_their_stored_group_figures(client, dataset):
     assert "As a reporter" not in press  # a publisher only is no reporter
 
 
-def test_notice_under_filter_is_the_stored_outcome_met(client, dataset):
+def test_notice_under_filter_is_the_stored_outcome_missed(client, dataset):
+    """ "Gave less notice than CERT/CC": the at-least norm missed, the notice certainly shorter than the window."""
     text = _text(client.get("/incidents/", {"notice_under": "cert-cc"}))
-    assert "Incident a-2020" in text and "Incident b-2021" in text  # b sits exactly at the window
-    assert "Incident c-2021" not in text and "Incident e-2022" in text
+    assert "Incident a-2020" in text and "Incident e-2022" in text  # an hour and 10 days
+    assert "Incident b-2021" not in text  # [45 days - 2 s, 45 days]: may or may not have given the 45 days
+    assert "Incident c-2021" not in text  # 100 days
+    text = _text(client.get("/incidents/", {"notice_under": "project-zero"}))
+    assert all(f"Incident {slug}" in text for slug in ("a-2020", "b-2021", "e-2022"))
+    assert "Incident c-2021" not in text
+    assert "Incident a-2020" not in _text(client.get("/incidents/", {"notice_under": "gdpr-art-33"}))
 
 
+@pytest.mark.parametrize("direction", [figures.AT_MOST, figures.AT_LEAST])
 @pytest.mark.parametrize(
     ("low", "high", "is_open"),
     [
-        (CERT_WINDOW - 2, CERT_WINDOW, False),  # the upper bound at the window: met
+        (CERT_WINDOW - 2, CERT_WINDOW, False),  # the upper bound at the window
         (CERT_WINDOW - 2, CERT_WINDOW + 1, False),  # straddles: uncertain
-        (CERT_WINDOW, CERT_WINDOW, False),  # exactly the window: met
-        (CERT_WINDOW + 1, CERT_WINDOW + 2, False),  # beyond: missed
-        (CERT_WINDOW - 10, CERT_WINDOW - 5, True),  # open and within so far: not met yet
-        (CERT_WINDOW, CERT_WINDOW, True),
+        (CERT_WINDOW, CERT_WINDOW, False),  # exactly the window: met either way
+        (CERT_WINDOW, CERT_WINDOW + 2, False),  # the lower bound at the window
+        (CERT_WINDOW + 1, CERT_WINDOW + 2, False),  # beyond
+        (CERT_WINDOW - 10, CERT_WINDOW - 5, True),  # open, short of the window so far: pending either way
+        (CERT_WINDOW, CERT_WINDOW, True),  # open at the window: met at least, pending at most
+        (CERT_WINDOW + 1, CERT_WINDOW + 1, True),  # open beyond: met at least, missed at most
+        (CERT_WINDOW - 3, CERT_WINDOW - 1, False),  # short of it
         (0, 0, False),
     ],
 )
-def test_the_sql_form_of_met_agrees_with_norm_outcome(db, low, high, is_open):
+def test_the_sql_form_of_met_and_missed_agrees_with_norm_outcome(db, low, high, is_open, direction):
     incident = IncidentFactory()
     IncidentMetric.objects.create(
         incident=incident, view="public", metric=NOTICE, nominal_seconds=(low + high) // 2, min_seconds=low,
         max_seconds=high, open=is_open, computed_at=timezone.now(),
     )  # fmt: skip
-    in_sql = IncidentMetric.objects.filter(Q(incident=incident) & met_norm_condition(CERT_WINDOW)).exists()
-    assert in_sql == (figures.norm_outcome(low, high, CERT_WINDOW, is_open) == "met")
+    outcome = figures.norm_outcome(low, high, CERT_WINDOW, direction, is_open)
+    mine = IncidentMetric.objects.filter(incident=incident)
+    assert mine.filter(met_norm_condition(CERT_WINDOW, direction)).exists() == (outcome == "met")
+    assert mine.filter(missed_norm_condition(CERT_WINDOW, direction)).exists() == (outcome == "missed")
+
+
+def test_compare_page_and_api_give_the_same_four_counts_with_an_open_figure_pending(client, dataset):
+    """An open remediation of 10 days so far is pending for CERT/CC; the compare page, its CSV and the API agree."""
+    now = timezone.now()
+    f = _incident(
+        "f-open", dataset["acme"], (now - timezone.timedelta(days=12)).strftime("%Y-%m-%dT%H:%M"),
+        (now - timezone.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+    )  # fmt: skip
+    ParticipantFactory(incident=f, organization=dataset["finder"], role="notifier")
+    metrics_recompute_all()
+    (overall,) = _api(client, metric=REMEDIATION, dimension="overall")
+    cert = overall["norm_shares"]["cert-cc"]
+    assert {k: cert[k] for k in (*figures.OUTCOMES, "of")} == {
+        "met": 2, "uncertain": 0, "missed": 2, "pending": 1, "of": 5,
+    }  # fmt: skip
+    text = _text(client.get("/compare/", {"metric": REMEDIATION, "by": "vendor"}))
+    table = text[text.index("The figures behind the chart") :]
+    assert "Fixed within CERT/CC's 45 days" in table and "Within " not in table
+    assert "All incidents 5 (3 open)" in table
+    assert "40 % (2 of 5; 2 missed; 1 pending)" in table
+    assert _share_text(cert) == "40 % (2 of 5; 2 missed; 1 pending)"
+    rows = _csv(client, REMEDIATION)
+    assert _csv_summary(rows, metric_norms(REMEDIATION)) == _api_summary(overall)
+    # the notice table: an "at least" norm's column never says "within"
+    notice = _text(client.get("/compare/", {"metric": NOTICE, "by": "year"}))
+    notice = notice[notice.index("The figures behind the chart") :]
+    assert "Gave Project Zero's 90 days" in notice and "Within" not in notice
+    # the incident's API comparisons carry the outcome and the direction
+    body = client.get("/api/v1/incidents/f-open/metrics/").json()
+    remediation = next(m for m in body["metrics"] if m["metric"] == REMEDIATION)
+    by_norm = {n["norm"]: n for n in remediation["norms"]}
+    assert (by_norm["cert-cc"]["direction"], by_norm["cert-cc"]["outcome"], by_norm["cert-cc"]["met"]) == (
+        "at_most",
+        "pending",
+        None,
+    )
+
+
+def test_a_fourteen_minute_notice_gave_less_than_every_window_in_words(client, db):
+    vendor = OrganizationFactory(slug="wyzeish", name="Wyzeish", kind="vendor")
+    incident = _incident("fourteen", vendor, "2019-12-26T09:21", "2019-12-26T09:35")  # 14 minutes [13, 15]
+    metrics_recompute_all()
+    text = _text(client.get(incident.get_absolute_url()))
+    assert "gave less notice than Project Zero's 90 days (14 minutes, 0.01 % of the window)" in text
+    assert "gave less notice than CERT/CC's 45 days (14 minutes, 0.02 % of the window)" in text
+    assert "within" not in text.split("Against the published norms")[1].split("How these are worked out")[0]

@@ -72,15 +72,19 @@ def test_overall_median_quartiles_and_the_bounds_of_the_median(world):
 
 def test_norm_shares_count_met_uncertain_and_missed(world):
     shares = aggregate(dimension="overall").norm_shares
+    # the notice is compared "at least" (§5): 14 minutes, 2 days and 40 days gave less than
+    # CERT/CC's 45 days; [44, 46] days may or may not have given it
     assert shares["cert-cc"] == {
-        "met": 3,
+        "met": 0,
         "uncertain": 1,
-        "missed": 0,
+        "missed": 3,
+        "pending": 0,
         "of": 4,
-        "share": 0.75,
-        "share_at_most": 1.0,
+        "direction": "at_least",
+        "share": 0.0,
+        "share_at_most": 0.25,
     }
-    assert shares["project-zero"]["met"] == 4
+    assert shares["project-zero"]["met"] == 0 and shares["project-zero"]["missed"] == 4
     assert "gdpr-art-33" not in shares  # a norm no metric measures
 
 
@@ -255,3 +259,45 @@ def test_a_vanished_open_figure_rebuilds_the_aggregates(world):
     stored.filter(incident__status="published").first().start_event.delete()
     assert full_run_aggregates(NOW + timedelta(hours=1)) != "unchanged"
     assert aggregate(dimension="overall", metric="notice_to_acknowledgement").open_count == before - 1
+
+
+def _remediation_incident(vendor, notified, remediated=None, precision="day"):
+    incident = IncidentFactory(vendor=vendor, timezone="UTC")
+    EventFactory(incident=incident, kind="vendor_notified", at=notified, precision=precision)
+    if remediated:
+        EventFactory(incident=incident, kind="remediated", at=remediated, precision=precision)
+    return incident
+
+
+def test_norm_counts_take_open_figures_in_the_norms_direction_and_add_up(db):
+    """§6: met / uncertain / missed / pending add up to every figure, open ones included; medians stay closed."""
+    vendor = OrganizationFactory(slug="vendor-open")
+    # at most exactly 45 days (second precision: the upper bound is the window): met "at most"
+    _remediation_incident(vendor, "2025-01-01T00:00:00", "2025-02-14T23:59:59", precision="second")
+    _remediation_incident(vendor, "2025-12-22T00:00:00")  # open, 10 days so far: pending
+    _remediation_incident(vendor, "2025-11-12T00:00:00")  # open, 50 days so far: missed already
+    metrics.metrics_recompute_all(now=NOW)
+    row = aggregate(metric="notice_to_remediation", dimension="overall")
+    assert (row.incident_count, row.open_count) == (3, 2)
+    assert row.median_seconds == 45 * DAY - 1  # the closed figure only
+    cert = row.norm_shares["cert-cc"]
+    assert cert == {
+        "met": 1,
+        "uncertain": 0,
+        "missed": 1,
+        "pending": 1,
+        "of": 3,
+        "direction": "at_most",
+        "share": round(1 / 3, 6),
+        "share_at_most": round(2 / 3, 6),
+    }
+    for counts in row.norm_shares.values():
+        assert sum(counts[o] for o in figures.OUTCOMES) == counts["of"] == row.incident_count
+    # Project Zero's 90 days: the 50 days so far are still pending
+    assert (row.norm_shares["project-zero"]["met"], row.norm_shares["project-zero"]["pending"]) == (1, 2)
+
+    # 40 days on, the open figure that was pending has passed CERT/CC's window: the periodic run,
+    # which skips unchanged aggregates, sees the changed outcome and rebuilds them.
+    metrics.metrics_recompute_all(now=NOW + timedelta(days=40))
+    cert = aggregate(metric="notice_to_remediation", dimension="overall").norm_shares["cert-cc"]
+    assert (cert["met"], cert["missed"], cert["pending"]) == (1, 2, 0)

@@ -81,21 +81,19 @@ def metric_sentence(row):
 
 @register.simple_tag
 def norm_verdict(row, norm):
-    """Where a metric stands against a norm, honest about the bounds (figures.norm_comparisons decides)."""
-    met = figures.norm_comparisons(row, norm.metric, [norm])[0]["met"]
-    if met:
-        return "shorter than"
-    if met is False:
-        return "longer than"
-    if row.open and row.max_seconds <= norm.window_seconds:
-        return "so far within"
-    return "may be either side of"
+    """Where a metric stands against a norm, in the norm's direction and honest about the bounds (§5.2).
+
+    "gave less notice than Project Zero's 90 days (14 minutes, 0.01 % of the window)":
+    `figures.norm_verdict_text`, the outcome `figures.norm_comparisons` decides.
+    """
+    return figures.norm_verdict_text(row, row.metric, norm, figure_text=duration_text(row.nominal_seconds))
 
 
 @register.simple_tag
 def norm_share(row, norm):
     """The figure as a share of the norm's window: '0.01 %'."""
-    return figures.format_percent(figures.norm_comparisons(row, norm.metric, [norm])[0]["share"])
+    comparisons = figures.norm_comparisons(row, row.metric, [norm])
+    return figures.format_percent(comparisons[0]["share"]) if comparisons else ""
 
 
 @register.filter
