@@ -68,17 +68,20 @@ def digest(value):
     return int.from_bytes(hashlib.blake2b(repr(value).encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def figures_digest(figures, year):
+def figures_digest(figures, year, as_of=None):
     """The digest of an incident's figures in one view ({metric: Figure}), as IncidentMetricSet stores it.
 
-    It covers everything stored but an open figure's seconds, which advance with time
-    and are moved on in place (see `_advance_open_figures`).
+    It covers everything stored but the seconds of an open figure that runs to the
+    time of computation: those advance with time and are moved on in place (see
+    `_advance_open_figures`). An open figure that stops at the incident's
+    `followed_until` (`as_of`) has fixed seconds, so they are covered.
     """
     return digest(
         (
             year,
+            as_of,
             [
-                (metric, figure.start_event_id) if figure.open else (metric, *figure)
+                (metric, figure.start_event_id) if figure.open and as_of is None else (metric, *figure)
                 for metric, figure in figures.items()
             ],
         )
@@ -112,7 +115,7 @@ def event_rows(**filters):
 def _lock_incidents(first_id, last_id, now):
     """Lock the incidents of a primary-key range, in pk order (PostgreSQL; SQLite ignores it).
 
-    Returns their ids, and those that are public at `now`: public figures exist only
+    Returns {id: followed_until_hi or None}, and the ids of those public at `now`: public figures exist only
     for public incidents, by the rule of `Incident.objects.public()`.
     """
     public = Incident.objects.public(now).filter(pk=OuterRef("pk"))
@@ -121,10 +124,12 @@ def _lock_incidents(first_id, last_id, now):
         .order_by("pk")
         .select_for_update(of=("self",))
         .annotate(is_public=Exists(public))
-        .values_list("pk", "is_public")
+        .values_list("pk", "is_public", "followed_until_hi")
     )
     rows = list(rows)
-    return {pk for pk, _ in rows}, {pk for pk, is_public in rows if is_public}
+    # {id: the instant open figures run to when the newsroom stopped following the story, or None}
+    followed = {pk: hi for pk, _, hi in rows}
+    return followed, {pk for pk, is_public, _ in rows if is_public}
 
 
 def _stored_digests(in_range):
@@ -166,13 +171,14 @@ def _compute(first_id, last_id, locked, public, now):
         if incident_id not in locked:  # created in the range after the lock: its own recompute will come
             continue
         group = list(group)
-        staff = computed[(incident_id, MetricView.STAFF)] = compute_incident(group, now)
+        as_of = locked[incident_id]
+        staff = computed[(incident_id, MetricView.STAFF)] = compute_incident(group, now, followed_until_hi=as_of)
         if incident_id in public:
             visible = [event for event in group if event.status == PublicationStatus.PUBLISHED]
             if len(visible) == len(group):
                 computed[(incident_id, MetricView.PUBLIC)] = staff
             elif visible:
-                computed[(incident_id, MetricView.PUBLIC)] = compute_incident(visible, now)
+                computed[(incident_id, MetricView.PUBLIC)] = compute_incident(visible, now, followed_until_hi=as_of)
     return computed
 
 
@@ -199,7 +205,12 @@ def _advance_open_figures(first_id, last_id, now):
     after `now` (by a later per-incident run) are left alone.
     """
     stale = IncidentMetric.objects.filter(
-        open=True, incident_id__gte=first_id, incident_id__lte=last_id, computed_at__lt=now
+        open=True,
+        incident_id__gte=first_id,
+        incident_id__lte=last_id,
+        computed_at__lt=now,
+        # those stopped at the incident's followed_until do not move (§4.1)
+        incident__followed_until_hi__isnull=True,
     )
     moved = 0
     for computed_at in stale.order_by().values_list("computed_at", flat=True).distinct():
@@ -233,7 +244,7 @@ def _recompute_batch(first_id, last_id, *, now):
 
         changed, unchanged = {}, 0
         for key, (figures, year) in computed.items():
-            value = figures_digest(figures, year)
+            value = figures_digest(figures, year, locked[key[0]])
             if known.get(key) == value:
                 unchanged += len(figures)
             else:

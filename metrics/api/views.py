@@ -96,6 +96,11 @@ class IncidentMetricsSerializer(serializers.Serializer):
     incident = serializers.SlugField()
     view = serializers.ChoiceField(choices=MetricView.choices)
     computed_at = serializers.DateTimeField(allow_null=True)
+    as_of = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The instant open figures run to: the end of the incident's followed_until when the newsroom "
+        "stopped following the story there, else the time of computation (time-and-metrics.md §4.1).",
+    )
     metrics = MetricSerializer(many=True)
 
 
@@ -143,7 +148,7 @@ class IncidentMetricsView(APIView):
         # The public view is 404 for what the public cannot see, whoever asks; requested_view()
         # lets only the newsroom ask for the staff view.
         reader = request.user if view == MetricView.STAFF else None
-        incident = get_object_or_404(incidents_visible_to(reader).only("pk", "slug"), slug=slug)
+        incident = get_object_or_404(incidents_visible_to(reader).only("pk", "slug", "followed_until_hi"), slug=slug)
         rows = sorted(
             IncidentMetric.objects.filter(incident=incident, view=view).select_related("start_event", "end_event"),
             key=lambda r: figures.METRIC_ORDER[r.metric],
@@ -152,7 +157,8 @@ class IncidentMetricsView(APIView):
         data = {
             "incident": incident.slug,
             "view": view,
-            "computed_at": max((r.computed_at for r in rows), default=None),
+            "computed_at": (computed_at := max((r.computed_at for r in rows), default=None)),
+            "as_of": incident.followed_until_hi or computed_at,
             "metrics": [metric_payload(r, norms) for r in rows],
         }
         return Response(IncidentMetricsSerializer(data).data)

@@ -375,3 +375,34 @@ def test_norm_comparisons_say_met_missed_or_uncertain():
     assert figures.norm_comparisons(still_open, "notice_to_publication", norms)[0]["met"] is None
     assert figures.norm_comparisons(still_open, "notice_to_publication", norms)[0]["outcome"] == "pending"
     assert figures.norm_comparisons(10 * day, "exposure_duration", norms) == []
+
+
+def test_open_figures_stop_at_followed_until_and_do_not_move_on(django_capture_on_commit_callbacks):
+    """§4.1: a story followed until a date has open figures that run to that date's end, and stay there."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    from tests.factories import EventCitationFactory, EventFactory, IncidentFactory
+
+    incident = IncidentFactory(timezone="UTC", followed_until_at="2020-03-10", followed_until_precision="day")
+    incident.full_clean()
+    incident.save()
+    notice = EventFactory(incident=incident, kind="vendor_notified", at="2020-03-02", precision="day")
+    EventCitationFactory(event=notice)
+    now = timezone.now()
+    metrics.metrics_recompute_all(now=now)
+    row = IncidentMetric.objects.get(incident=incident, view="public", metric="notice_to_acknowledgement")
+    # from 2 March (lo 00:00, hi 24:00) to the end of 10 March: 8 days nominal (from midday), 8 to 9 days
+    assert row.open is True
+    assert (row.nominal_seconds, row.min_seconds, row.max_seconds) == (
+        8 * 86400 + 43200,
+        8 * 86400,
+        9 * 86400,
+    )
+    metrics.metrics_recompute_all(now=now + timedelta(hours=5))
+    row.refresh_from_db()
+    assert row.nominal_seconds == 8 * 86400 + 43200  # not moved on by the later run
+    body = APIClient().get(f"/api/v1/incidents/{incident.slug}/metrics/").json()
+    assert body["as_of"].startswith("2020-03-11T00:00:00")
