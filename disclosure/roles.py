@@ -40,7 +40,6 @@ OWN_STATUS_RECORDS = ("incident", "event", "claim", "response", "correction")
 # An embargo that has not lifted yet still counts: see the module's docstring.
 _EVERY_EMBARGO_LIFTED = datetime.max.replace(tzinfo=UTC)
 
-ROLE_NAMES = ("contributor", "editor", "admin")
 # An incident in one of these statuses is the public's (once any embargo lifts).
 PUBLIC_STATUSES = (IncidentStatus.PUBLISHED, IncidentStatus.RETRACTED)
 
@@ -123,6 +122,20 @@ def authorize_delete(user, *, record):
             _require(user, DELETE_PUBLIC, f"delete a {record._meta.verbose_name} the public can see (ask an admin)")
         else:
             _require(user, PUBLISH, f"remove a {record._meta.verbose_name} the public can see (ask an editor)")
+
+
+def authorize_import(user, *, replace=False):
+    """Raise PermissionDenied unless `user` may import a bundle (each record is then checked as it is written).
+
+    Replace mode deletes what the bundle does not list, so it is an admin's.
+    """
+    if user is None:
+        return
+    _require(user, "disclosure.add_incident", "import bundles")
+    if replace:
+        _require(
+            user, DELETE_PUBLIC, "import in replace mode, which deletes what the bundle does not list (ask an admin)"
+        )
 
 
 def may_edit(user, record):

@@ -10,7 +10,7 @@ import contextlib
 import contextvars
 from dataclasses import dataclass
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -28,13 +28,6 @@ from .models import (
     Source,
 )
 from .signals import incident_changed
-
-
-def _require(user, perm):
-    """`user=None` is the system itself (management commands, migrations)."""
-    if user is not None and not user.has_perm(perm):
-        raise PermissionDenied(f"You do not have permission to do this ({perm}).")
-
 
 # --- the one write path ------------------------------------------------------
 #

@@ -808,9 +808,7 @@ def import_bundle(document, *, by=None, mode=None):
     mode = mode or document.get("mode") or "merge"
     if mode not in MODES:
         raise ValueError(f"Unknown import mode {mode!r}: use one of {', '.join(MODES)}.")
-    services._require(by, "disclosure.add_incident")
-    if mode == "replace" and by is not None and not by.has_perm(roles.DELETE_PUBLIC):
-        raise PermissionDenied("Replace mode deletes what the bundle does not list; only an admin may use it.")
+    roles.authorize_import(by, replace=mode == "replace")
     writer = _Writer(by, mode)
     try:
         with transaction.atomic(), services.deferred_checks():

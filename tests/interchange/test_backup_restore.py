@@ -12,6 +12,7 @@ import io
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -292,7 +293,7 @@ def test_a_bundle_may_declare_a_data_class_and_use_it(wyze_document):
 def test_only_an_admin_may_change_the_reference_data_through_a_bundle(wyze, editor):
     document = export_bundle()
     document["norms"][0]["notes"] = "Changed by an editor."
-    with pytest.raises(services.PermissionDenied, match=r"^norms\[0\]: "):
+    with pytest.raises(PermissionDenied, match=r"^norms\[0\]: "):
         import_bundle(document, by=editor)
     assert Norm.objects.get(slug=document["norms"][0]["slug"]).notes != "Changed by an editor."
 
