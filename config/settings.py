@@ -223,6 +223,14 @@ SPECTACULAR_SETTINGS = {
 # Public pages are cacheable by browsers and proxies for this long.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("DJANGO_PUBLIC_CACHE_SECONDS", "300"))
 
+# The licence line every download of the figures carries (web: /downloads/figures.csv, .json).
+DATA_LICENCE = os.environ.get(
+    "DJANGO_DATA_LICENCE",
+    "Figures computed by the Disclosure Tracker from the cited sources, CC BY 4.0. Records imported from public "
+    "datasets keep their publisher's terms: Have I Been Pwned (haveibeenpwned.com, CC BY 4.0, attribute \"Have I "
+    'Been Pwned" with a link); VERIS Community Database (credit "VERIS Community Database").',
+)
+
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True

@@ -9,6 +9,7 @@ reporter, a summary statistic or the words for a figure.
 import re
 from datetime import UTC, timedelta
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from disclosure import timemath
 
@@ -29,7 +30,18 @@ METRICS = (
 )
 
 #: Who counts as a reporter of an incident: the participants who found it or told the vendor.
+#: The lists and filters of the site use it; the aggregates use REPORTER_DIMENSION.
 REPORTER_ROLES = ("discoverer", "notifier")
+
+#: §6: the metrics that have a reporter dimension, and who its reporters are. For the notice,
+#: each publishing reporter with its own notice (§4.2, `notice_by_reporter`); for discovery,
+#: each organisation with the participant role `discoverer`. Other metrics have none.
+PUBLISHING = "publishing"
+REPORTER_DIMENSION = {
+    "notice_to_publication": PUBLISHING,
+    "time_to_discovery": "discoverer",
+    "discovery_to_notice": "discoverer",
+}
 
 FIRST, LAST = "first", "last"
 
@@ -104,7 +116,7 @@ def last_of(events):
     return (max(e.lo for e in events), max(e.hi for e in events), max(e.nominal for e in events))
 
 
-def compute_incident(events, now, followed_until_hi=None):
+def compute_incident(events, now, followed_until_hi=None, tz=None):
     """The metrics of one incident from its counting events, and its year.
 
     `events` have the attributes `id`, `kind`, `position`, `lo`, `hi` and `nominal`
@@ -118,9 +130,10 @@ def compute_incident(events, now, followed_until_hi=None):
     Returns ({metric: Figure}, year), the metrics in DEFINITIONS order. A figure's
     start_event_id is the earliest of the events that took part, its end_event_id the
     earliest (for "first") or the latest (for "last") of its end events, each by
-    (nominal, position, id). The year is the UTC year of the first `published`
-    event by nominal instant, else of the first `exposure_started` (None without
-    either): it places the incident in the per-year aggregates.
+    (nominal, position, id). The year (§6) is the year, in the incident's time zone
+    `tz` (an IANA name; UTC when None), of the first `exposure_started` event by
+    nominal instant, else of the first `published` one (None without either): it
+    places the incident in the per-year aggregates.
     """
     by_kind = {}
     for event in events:
@@ -142,8 +155,9 @@ def compute_incident(events, now, followed_until_hi=None):
             result[metric] = Figure(*span(first_of(starts), end), False, start_event.id, end_event.id)
         elif end_kind in OPEN_ENDS:
             result[metric] = Figure(*span(first_of(starts), until), True, start_event.id, None)
-    year_from = by_kind.get("published") or by_kind.get("exposure_started")
-    year = min(year_from, key=_order).nominal.astimezone(UTC).year if year_from else None
+    year_from = by_kind.get("exposure_started") or by_kind.get("published")
+    zone = ZoneInfo(tz) if tz else UTC
+    year = min(year_from, key=_order).nominal.astimezone(zone).year if year_from else None
     return result, year
 
 
@@ -265,18 +279,23 @@ def quantile(sorted_values, q):
     return sorted_values[below] + (sorted_values[above] - sorted_values[below]) * fraction
 
 
-def norm_counts(closed, open_lows, window, direction):
+def norm_counts(closed, open_lows, window, direction, no_notice=0):
     """The counts met / uncertain / missed / pending of one norm over a group's figures (§6).
 
     `closed` is [(min, max)] of the closed figures, `open_lows` the `min`s of the open
     ones; each figure's outcome is `norm_outcome`'s, so the four counts add up to all
-    the figures counted, open ones included. `share` is met / counted.
+    the figures counted, open ones included. `no_notice` reporters (§4.2) gave less
+    than every window: each is "missed" for an "at least" norm (the only direction in
+    which a norm applies to notice); an "at most" norm does not count them. `share`
+    is met / counted.
     """
     counts = dict.fromkeys(OUTCOMES, 0)
     for low, high in closed:
         counts[norm_outcome(low, high, window, direction)] += 1
     for low in open_lows:
         counts[norm_outcome(low, low, window, direction, True)] += 1
+    if direction == AT_LEAST:
+        counts["missed"] += no_notice
     of = sum(counts.values())
     return {
         **counts,
@@ -288,13 +307,15 @@ def norm_counts(closed, open_lows, window, direction):
     }
 
 
-def summarise(group, norms, metric=None):
+def summarise(group, norms, metric=None, no_notice=0):
     """One aggregate's figures from a group [nominals (sorted), minima, maxima, open figures] and its norms.
 
     The open figures are a list of their `min`s (or, for a caller that has no more,
-    their count, each counted "pending"). Medians and quartiles are over the closed
-    figures only; each norm's counts (`norm_counts`, in the norm's direction for
-    `metric`, see `direction_for`) cover the open ones too.
+    their count, each counted "pending"). `no_notice` is the number of reporters in
+    the group who published with no notice (§4.2): counted, never as zero, never in a
+    median. Medians and quartiles are over the closed figures only; each norm's
+    counts (`norm_counts`, in the norm's direction for `metric`, see `direction_for`)
+    cover the open ones and the ones with no notice too.
     """
     nominal, lows, highs, open_figures = group
     closed = list(zip(lows, highs, strict=True))
@@ -308,18 +329,19 @@ def summarise(group, norms, metric=None):
     for norm in norms:
         direction = direction_for(norm, metric if metric is not None else norm.metric)
         if open_lows is None:
-            counts = norm_counts(closed, [], norm.window_seconds, direction)
+            counts = norm_counts(closed, [], norm.window_seconds, direction, no_notice)
             counts["pending"] += open_count
             counts["of"] += open_count
             of = counts["of"]
             counts["share"] = round(counts["met"] / of, 6) if of else None
             counts["share_at_most"] = round((of - counts["missed"]) / of, 6) if of else None
         else:
-            counts = norm_counts(closed, open_lows, norm.window_seconds, direction)
+            counts = norm_counts(closed, open_lows, norm.window_seconds, direction, no_notice)
         shares[norm.slug] = counts
     return {
-        "incident_count": len(nominal) + open_count,
+        "incident_count": len(nominal) + open_count + no_notice,
         "open_count": open_count,
+        "no_notice_count": no_notice,
         "median_seconds": quantile(nominal, 0.5),
         "q1_seconds": quantile(nominal, 0.25),
         "q3_seconds": quantile(nominal, 0.75),
@@ -400,10 +422,10 @@ def norm_verdict_text(row_or_seconds, metric, norm, *, figure_text=None):
     `figure_text` is the figure in words (default: its nominal duration; for an open
     figure, the time so far).
     """
-    nominal, _, _, _ = _figures(row_or_seconds)
     comparison = norm_comparisons(row_or_seconds, metric, [norm])[0]
+    share = comparison["share"]
     if figure_text is None:
-        figure_text = timemath.format_duration(nominal)
+        figure_text, share = _verdict_figure(row_or_seconds, share)
     return verdict_words(
         comparison["outcome"],
         comparison["direction"],
@@ -411,12 +433,36 @@ def norm_verdict_text(row_or_seconds, metric, norm, *, figure_text=None):
         timemath.format_duration(norm.window_seconds),
         metric=metric,
         figure_text=figure_text,
-        share=comparison["share"],
+        share=share,
     )
+
+
+def _verdict_figure(row_or_seconds, share):
+    """The figure as a verdict quotes it (§8): its point words, or the time so far of an open one.
+
+    When the bounds allow no point figure the range is quoted and no share is given:
+    a share of a nominal the words do not state would be more precise than the bounds.
+    """
+    nominal, low, high, is_open = _figures(row_or_seconds)
+    if is_open:
+        return timemath.format_duration(max(low, 0)), share
+    text = describe(row_or_seconds).split(" (")[0]
+    return text, (None if text.startswith("between") else share)
+
+
+def metric_verdicts(row, norms):
+    """[(norm, outcome, words)]: how one stored figure compares with each norm that applies to it (§5.2)."""
+    metric = row["metric"] if isinstance(row, dict) else row.metric
+    return [
+        (c["norm"], c["outcome"], norm_verdict_text(row, metric, c["norm"]))
+        for c in norm_comparisons(row, metric, norms)
+    ]
 
 
 def format_percent(fraction):
     percent = fraction * 100
+    if percent == 0:
+        return "0 %"
     if percent >= 10:
         return f"{percent:.0f} %"
     if percent >= 1:
@@ -443,22 +489,18 @@ def range_text(low, high):
     return f"between {low_text} and {high_text}"
 
 
-def describe_metric(row, norms):
-    """Plain English for a metric: '14 minutes (between 13 and 15 minutes), 0.01 % of Project Zero's 90 days'."""
-    nominal, low, high, is_open = _figures(row)
-    text = timemath.format_duration(nominal)
-    if is_open:
-        text = f"open: {text} so far"
-    if timemath.format_duration(low) != timemath.format_duration(high):
-        text += f" ({range_text(low, high)})"
+def describe_metric(row, norms, as_of=None):
+    """A stored figure in words for the API's text field: §8's words, then how it compares with the
+    first norm that applies, in §5.2's words: "22 days (between 21 and 23 days)"; "between 9 hours 22
+    minutes before and 15 minutes after the notice; gave less notice than Project Zero's 90 days"."""
     metric = row["metric"] if isinstance(row, dict) else row.metric
+    text = describe_open(row, metric, as_of=as_of)
     comparisons = norm_comparisons(row, metric, norms)
     if comparisons:
         first = comparisons[0]
+        window = timemath.format_duration(first["norm"].window_seconds)
         name = short_norm_name(first["norm"])
-        text += (
-            f", {format_percent(first['share'])} of {name}'s {timemath.format_duration(first['norm'].window_seconds)}"
-        )
+        text += "; " + verdict_words(first["outcome"], first["direction"], name, window, metric=metric)
     return text
 
 
@@ -602,3 +644,90 @@ def share_words(counts):
         if counts.get(outcome):
             text += f"; {counts[outcome]} {outcome}"
     return text + ")"
+
+
+# --- notice per reporter in words, and against the norms (§4.2, §5) -------------------
+
+NOTICE_METRIC = "notice_to_publication"
+
+#: What each metric starts from, for the words of an open figure ("at least 2 days after publication").
+START_WORDS = {
+    "exposure_duration": "the exposure began",
+    "time_to_discovery": "the exposure began",
+    "discovery_to_notice": "the discovery",
+    "notice_to_publication": "the notice",
+    "notice_to_acknowledgement": "the notice",
+    "publication_to_vendor_awareness": "publication",
+    "notice_to_remediation": "the notice",
+    "publication_to_statement": "publication",
+    "awareness_to_user_notification": "the vendor learned of it",
+    "exposure_to_publication": "the exposure began",
+    "awareness_to_regulator_notification": "the vendor learned of it",
+    "discovery_to_user_notification": "the discovery",
+}
+
+
+def notice_comparisons(figure, norms):
+    """How one reporter's notice (a figure, or NO_NOTICE) compares with the notice norms (§4.2, §5).
+
+    A notice is compared like `notice_to_publication`; a reporter who gave no notice
+    gave less than every window: "missed" for every "at least" norm, with no share.
+    """
+    if figure is not NO_NOTICE:
+        return norm_comparisons(figure, NOTICE_METRIC, norms)
+    comparisons = []
+    for norm in norms_for(NOTICE_METRIC, norms):
+        direction = direction_for(norm, NOTICE_METRIC)
+        outcome = "missed" if direction == AT_LEAST else "uncertain"
+        met = {"met": True, "missed": False}.get(outcome)
+        comparisons.append({"norm": norm, "direction": direction, "outcome": outcome, "share": None, "met": met})
+    return comparisons
+
+
+def notice_verdicts(figure, norms):
+    """[(norm, outcome, words)] of one reporter's notice against each notice norm, in §5.2's words."""
+    text = describe(figure)
+    point = text.split(" (")[0]
+    verdicts = []
+    for c in notice_comparisons(figure, norms):
+        name, window = short_norm_name(c["norm"]), timemath.format_duration(c["norm"].window_seconds)
+        words = verdict_words(
+            c["outcome"], c["direction"], name, window, metric=NOTICE_METRIC, figure_text=point, share=c["share"]
+        )
+        verdicts.append((c["norm"], c["outcome"], words))
+    return verdicts
+
+
+def _possessive(amount):
+    return f"{amount}'" if amount.endswith("s") else f"{amount}'s"
+
+
+def notice_sentence(name, figure):
+    """One reporter's notice as a sentence (§4.2, in §8's words), the headline of an incident's figures.
+
+    "IPVM gave 14 minutes' notice (between 13 and 15 minutes)"; "Twelve Security
+    published with no notice"; bounds either side of zero: "X published between 9
+    hours before and 15 minutes after its notice to the vendor"; a publication that
+    came first: "X published 2 hours before telling the vendor".
+    """
+    if figure is NO_NOTICE:
+        return f"{name} published with no notice"
+    nominal, low, high, _ = _figures(figure)
+    text = describe(figure)
+    if text.startswith("between"):  # §8: no point figure, the range leads
+        return f"{name} published {describe(figure, reference='its notice to the vendor')}"
+    if nominal < 0:
+        return f"{name} published {describe(figure, reference='telling the vendor')}"
+    amount, _, bounds = text.partition(" (")
+    return f"{name} gave {_possessive(amount)} notice" + (f" ({bounds}" if bounds else "")
+
+
+def describe_open(figure, metric, as_of=None):
+    """An incident's figure in words (§8), an open one as a lower bound from its start ("after the notice")."""
+    is_open = _figures(figure)[3]
+    if is_open:
+        return describe(figure, reference=START_WORDS.get(metric), as_of=as_of)
+    text = describe(figure)
+    if text.startswith("between") and metric in START_WORDS:  # a range either side of the start: name it
+        return describe(figure, reference=START_WORDS[metric])
+    return text

@@ -76,6 +76,52 @@ class IncidentMetric(models.Model):
         return f"{self.incident} {self.metric} ({self.view})"
 
 
+class ReporterNotice(models.Model):
+    """The notice one publishing reporter gave the vendor in one incident, in one view (time-and-metrics.md §4.2).
+
+    From the reporter's first `vendor_notified` event to its first `published` one,
+    with bounds; or, when it told the vendor nothing before publishing, `no_notice`
+    with no figure (never zero, never absent). Written by the recompute with the
+    incident's IncidentMetric rows, and covered by the same IncidentMetricSet digest.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="reporter_notices", db_index=False)
+    view = models.CharField(max_length=8, choices=MetricView.choices)
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="notices_given")
+    no_notice = models.BooleanField(default=False, help_text="Published with no vendor_notified event of its own.")
+    nominal_seconds = models.BigIntegerField(null=True, blank=True)
+    min_seconds = models.BigIntegerField(null=True, blank=True)
+    max_seconds = models.BigIntegerField(null=True, blank=True)
+    start_event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    end_event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["incident", "view", "nominal_seconds", "organization"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "view", "organization"], name="reporter_notice_unique"),
+            # A figure exactly when there was notice: no_notice is never stored as a zero.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        no_notice=True,
+                        nominal_seconds__isnull=True,
+                        min_seconds__isnull=True,
+                        max_seconds__isnull=True,
+                    )
+                    | Q(no_notice=False, min_seconds__lte=models.F("max_seconds"), nominal_seconds__isnull=False)
+                ),
+                name="reporter_notice_figure_or_none",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organization} notice in {self.incident} ({self.view})"
+
+    metric = "notice_to_publication"  # what the notice is compared as (§5), for the words of figures.py
+    open = False  # a notice is never open: it ends at a publication that happened
+
+
 class IncidentMetricSet(models.Model):
     """The metrics of one incident in one view, as a whole: a digest of their figures, and the incident's year.
 
@@ -94,7 +140,9 @@ class IncidentMetricSet(models.Model):
     digest = models.BigIntegerField(help_text="A 64-bit digest of the figures; see metrics.digest().")
     rows = models.PositiveSmallIntegerField(help_text="How many IncidentMetric rows hold these figures.")
     year = models.PositiveIntegerField(
-        null=True, blank=True, help_text="UTC year of the first published event, else of the first exposure_started."
+        null=True,
+        blank=True,
+        help_text="Year, in the incident's time zone, of the first exposure_started event, else of the first published.",
     )
     computed_at = models.DateTimeField()
 
@@ -126,6 +174,9 @@ class MetricAggregate(models.Model):
     metric = models.CharField(max_length=40, choices=Metric.choices)
     incident_count = models.PositiveIntegerField()
     open_count = models.PositiveIntegerField(default=0)
+    no_notice_count = models.PositiveIntegerField(
+        default=0, help_text="Reporters in the group who published with no notice (reporter dimension of the notice)."
+    )
     median_seconds = models.FloatField(null=True)
     q1_seconds = models.FloatField(null=True)
     q3_seconds = models.FloatField(null=True)
@@ -159,6 +210,10 @@ class ResponseAggregate(models.Model):
     )
     claims = models.PositiveIntegerField()
     stance_counts = models.JSONField(default=dict, help_text="{stance or awaiting_response: count}")
+    responded = models.PositiveIntegerField(default=0, help_text="Claims the vendor has answered at least once.")
+    median_response_seconds = models.FloatField(
+        null=True, blank=True, help_text="Median time from a claim's assertion to the vendor's first response."
+    )
     computed_at = models.DateTimeField()
 
     class Meta:

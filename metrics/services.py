@@ -30,14 +30,27 @@ from itertools import groupby
 from operator import attrgetter
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from claims.models import Claim, Response
 from disclosure.choices import IncidentStatus, PublicationStatus
 from disclosure.models import Event, Incident, Participant
 
-from .figures import KINDS, METRICS, REPORTER_ROLES, compute_incident, direction_for, norm_outcome, norms_for, summarise
+from .figures import (
+    KINDS,
+    METRICS,
+    NO_NOTICE,
+    PUBLISHING,
+    REPORTER_DIMENSION,
+    compute_incident,
+    direction_for,
+    norm_outcome,
+    norms_for,
+    notice_by_reporter,
+    quantile,
+    summarise,
+)
 from .models import (
     IncidentMetric,
     IncidentMetricSet,
@@ -45,6 +58,7 @@ from .models import (
     MetricView,
     Norm,
     RecomputeRun,
+    ReporterNotice,
     ResponseAggregate,
 )
 
@@ -68,24 +82,26 @@ def digest(value):
     return int.from_bytes(hashlib.blake2b(repr(value).encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def figures_digest(figures, year, as_of=None):
+def figures_digest(figures, year, as_of=None, notices=None):
     """The digest of an incident's figures in one view ({metric: Figure}), as IncidentMetricSet stores it.
 
     It covers everything stored but the seconds of an open figure that runs to the
     time of computation: those advance with time and are moved on in place (see
     `_advance_open_figures`). An open figure that stops at the incident's
-    `followed_until` (`as_of`) has fixed seconds, so they are covered.
+    `followed_until` (`as_of`) has fixed seconds, so they are covered. `notices`
+    ({organisation id: Figure or NO_NOTICE}, §4.2) are covered in full.
     """
-    return digest(
-        (
-            year,
-            as_of,
-            [
-                (metric, figure.start_event_id) if figure.open and as_of is None else (metric, *figure)
-                for metric, figure in figures.items()
-            ],
-        )
+    value = (
+        year,
+        as_of,
+        [
+            (metric, figure.start_event_id) if figure.open and as_of is None else (metric, *figure)
+            for metric, figure in figures.items()
+        ],
     )
+    if notices:
+        value += (sorted((actor, None if f is NO_NOTICE else tuple(f)) for actor, f in notices.items()),)
+    return digest(value)
 
 
 # --- per-incident recomputation (one batch at a time) ------------------------------
@@ -108,15 +124,15 @@ def event_rows(**filters):
     return (
         Event.objects.filter(**filters, kind__in=KINDS)
         .order_by("incident_id", "nominal", "position", "id")
-        .values_list("incident_id", "id", "kind", "position", "lo", "hi", "nominal", "status", named=True)
+        .values_list("incident_id", "id", "kind", "position", "lo", "hi", "nominal", "status", "actor_id", named=True)
     )
 
 
 def _lock_incidents(first_id, last_id, now):
     """Lock the incidents of a primary-key range, in pk order (PostgreSQL; SQLite ignores it).
 
-    Returns {id: followed_until_hi or None}, and the ids of those public at `now`: public figures exist only
-    for public incidents, by the rule of `Incident.objects.public()`.
+    Returns {id: (followed_until_hi or None, vendor id, time zone)}, and the ids of those public at `now`:
+    public figures exist only for public incidents, by the rule of `Incident.objects.public()`.
     """
     public = Incident.objects.public(now).filter(pk=OuterRef("pk"))
     rows = (
@@ -124,12 +140,12 @@ def _lock_incidents(first_id, last_id, now):
         .order_by("pk")
         .select_for_update(of=("self",))
         .annotate(is_public=Exists(public))
-        .values_list("pk", "is_public", "followed_until_hi")
+        .values_list("pk", "is_public", "followed_until_hi", "vendor_id", "timezone")
     )
     rows = list(rows)
-    # {id: the instant open figures run to when the newsroom stopped following the story, or None}
-    followed = {pk: hi for pk, _, hi in rows}
-    return followed, {pk for pk, is_public, _ in rows if is_public}
+    # followed_until_hi: the instant open figures run to when the newsroom stopped following the story
+    locked = {pk: (hi, vendor_id, tz) for pk, _, hi, vendor_id, tz in rows}
+    return locked, {pk for pk, is_public, *_ in rows if is_public}
 
 
 def _stored_digests(in_range):
@@ -160,25 +176,32 @@ def _stored_digests(in_range):
 
 
 def _compute(first_id, last_id, locked, public, now):
-    """{(incident_id, view): (figures, year)} for the locked incidents of the range that have events.
+    """{(incident_id, view): (figures, year, notices)} for the locked incidents of the range that have events.
 
-    Public figures exist only for public incidents and only from published events:
-    the rule of Event.objects.public(), applied to this one read (a test holds them equal).
+    `notices` are the per-reporter notices (§4.2, `figures.notice_by_reporter`, the
+    vendor left out). Public figures exist only for public incidents and only from
+    published events: the rule of Event.objects.public(), applied to this one read
+    (a test holds them equal).
     """
     computed = {}
     events = event_rows(incident_id__gte=first_id, incident_id__lte=last_id)
+
+    def compute(group, as_of, vendor_id, tz):
+        figures, year = compute_incident(group, now, followed_until_hi=as_of, tz=tz)
+        return figures, year, notice_by_reporter(group, vendor=vendor_id)
+
     for incident_id, group in groupby(events, key=attrgetter("incident_id")):
         if incident_id not in locked:  # created in the range after the lock: its own recompute will come
             continue
         group = list(group)
-        as_of = locked[incident_id]
-        staff = computed[(incident_id, MetricView.STAFF)] = compute_incident(group, now, followed_until_hi=as_of)
+        as_of, vendor_id, tz = locked[incident_id]
+        staff = computed[(incident_id, MetricView.STAFF)] = compute(group, as_of, vendor_id, tz)
         if incident_id in public:
             visible = [event for event in group if event.status == PublicationStatus.PUBLISHED]
             if len(visible) == len(group):
                 computed[(incident_id, MetricView.PUBLIC)] = staff
             elif visible:
-                computed[(incident_id, MetricView.PUBLIC)] = compute_incident(visible, now, followed_until_hi=as_of)
+                computed[(incident_id, MetricView.PUBLIC)] = compute(visible, as_of, vendor_id, tz)
     return computed
 
 
@@ -243,12 +266,12 @@ def _recompute_batch(first_id, last_id, *, now):
         computed = _compute(first_id, last_id, locked, public, now)
 
         changed, unchanged = {}, 0
-        for key, (figures, year) in computed.items():
-            value = figures_digest(figures, year, locked[key[0]])
+        for key, (figures, year, notices) in computed.items():
+            value = figures_digest(figures, year, locked[key[0]][0], notices)
             if known.get(key) == value:
                 unchanged += len(figures)
             else:
-                changed[key] = (figures, year, value)
+                changed[key] = (figures, year, value, notices)
         gone = known.keys() - computed.keys()  # with a set or rows, computed no more
 
         # A changed incident and view gets all its rows written (upserted: each keeps its
@@ -267,7 +290,7 @@ def _recompute_batch(first_id, last_id, *, now):
                 end_event_id=figure.end_event_id,
                 computed_at=now,
             )
-            for (incident_id, view), (figures, _, _) in changed.items()
+            for (incident_id, view), (figures, _, _, _) in changed.items()
             for metric, figure in figures.items()
         ]
         stale = []
@@ -280,6 +303,27 @@ def _recompute_batch(first_id, last_id, *, now):
                 IncidentMetric.objects.filter(pk__in=stale).delete()
         if gone:
             IncidentMetricSet.objects.filter(_pairs(gone)).delete()
+        # The notices of a changed or gone incident and view are few: replaced whole.
+        if changed or gone:
+            ReporterNotice.objects.filter(_pairs(changed.keys() | gone)).delete()
+        ReporterNotice.objects.bulk_create(
+            [
+                ReporterNotice(
+                    incident_id=incident_id,
+                    view=view,
+                    organization_id=organization_id,
+                    no_notice=notice is NO_NOTICE,
+                    nominal_seconds=None if notice is NO_NOTICE else notice.nominal_seconds,
+                    min_seconds=None if notice is NO_NOTICE else notice.min_seconds,
+                    max_seconds=None if notice is NO_NOTICE else notice.max_seconds,
+                    start_event_id=None if notice is NO_NOTICE else notice.start_event_id,
+                    end_event_id=None if notice is NO_NOTICE else notice.end_event_id,
+                    computed_at=now,
+                )
+                for (incident_id, view), (_, _, _, notices) in changed.items()
+                for organization_id, notice in notices.items()
+            ]
+        )
         IncidentMetric.objects.bulk_create(
             rows,
             update_conflicts=True,
@@ -291,7 +335,7 @@ def _recompute_batch(first_id, last_id, *, now):
                 IncidentMetricSet(
                     incident_id=incident_id, view=view, digest=value, rows=len(figures), year=year, computed_at=now
                 )
-                for (incident_id, view), (figures, year, value) in changed.items()
+                for (incident_id, view), (figures, year, value, _) in changed.items()
             ],
             update_conflicts=True,
             unique_fields=["incident", "view"],
@@ -387,8 +431,10 @@ def aggregates_recompute(*, now=None, skip_if_unchanged=False):
             .order_by("pk")
             .values_list("pk", flat=True)
         )
+        # The discoverers make the reporter groups of the discovery metrics; the publishing
+        # reporters of the notice come with their ReporterNotice rows, which the sets' digests cover.
         reporters = list(
-            Participant.objects.filter(role__in=REPORTER_ROLES)
+            Participant.objects.filter(role="discoverer")
             .order_by("incident_id", "organization_id")
             .values_list("incident_id", "organization_id")
             .distinct()
@@ -464,15 +510,18 @@ def _open_outcomes(norms):
     ]
 
 
-def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
+def _rebuild_metric_aggregates(now, vendors, public, discoverers, sets, norms):
     """Summarise the stored figures per view, group and metric afresh; return how many rows that makes.
 
-    An incident's groups in a view: overall, its vendor, each of its reporters, and its
-    year (when it has one). Public groups count public, unretracted incidents only.
+    An incident's groups in a view: overall, its vendor, and its year (when it has
+    one); for the discovery metrics also each of its discoverers. The reporter groups
+    of the notice (§6) summarise each publishing reporter's own notice (the stored
+    ReporterNotice rows), those with no notice counted apart. Public groups count
+    public, unretracted incidents only.
     """
     vendor_of = dict(vendors)
     reporters_of = defaultdict(list)
-    for incident_id, organization_id in reporters:
+    for incident_id, organization_id in discoverers:
         reporters_of[incident_id].append(organization_id)
     year_of = {(incident_id, view): year for incident_id, view, _, year in sets}
     # A norm counts for each metric it applies to (`figures.norms_for`), in its direction there.
@@ -480,14 +529,15 @@ def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
 
     groups_of = {}  # (incident_id, view) -> [(view, dimension, organization_id, year)]
 
-    def groups(incident_id, view):
+    def groups(incident_id, view, metric):
         key = (incident_id, view)
         if key not in groups_of:
             found = [(view, "overall", None, None), (view, "vendor", vendor_of[incident_id], None)]
-            found += [(view, "reporter", organization_id, None) for organization_id in reporters_of[incident_id]]
             if year_of.get(key) is not None:
                 found.append((view, "year", None, year_of[key]))
             groups_of[key] = found
+        if REPORTER_DIMENSION.get(metric) == "discoverer":
+            return groups_of[key] + [(view, "reporter", org, None) for org in reporters_of[incident_id]]
         return groups_of[key]
 
     # Each group gathers [nominals, minima, maxima, open minima], as `summarise` takes it; the
@@ -500,7 +550,7 @@ def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
     for figure in figures:
         if figure.view == MetricView.PUBLIC and figure.incident_id not in public:
             continue
-        for group in groups(figure.incident_id, figure.view):
+        for group in groups(figure.incident_id, figure.view, figure.metric):
             summary = gathered[(*group, figure.metric)]
             if figure.open:
                 summary[3].append(figure.min_seconds)
@@ -508,6 +558,25 @@ def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
                 summary[0].append(figure.nominal_seconds)
                 summary[1].append(figure.min_seconds)
                 summary[2].append(figure.max_seconds)
+
+    # Each publishing reporter's own notice (§4.2, §6): its figure, or a count of "no notice".
+    no_notice = defaultdict(int)
+    notice_metric = next(m for m, who in REPORTER_DIMENSION.items() if who == PUBLISHING)
+    notices = ReporterNotice.objects.order_by("nominal_seconds", "incident_id", "organization_id").values_list(
+        "incident_id", "view", "organization_id", "no_notice", "nominal_seconds", "min_seconds", "max_seconds"
+    )
+    for incident_id, view, organization_id, none_given, nominal, low, high in notices:
+        if view == MetricView.PUBLIC and incident_id not in public:
+            continue
+        key = (view, "reporter", organization_id, None, notice_metric)
+        if none_given:
+            no_notice[key] += 1
+            gathered[key]  # the group exists even when none of its reporters gave notice
+        else:
+            summary = gathered[key]
+            summary[0].append(nominal)
+            summary[1].append(low)
+            summary[2].append(high)
 
     aggregates = [
         MetricAggregate(
@@ -517,9 +586,10 @@ def _rebuild_metric_aggregates(now, vendors, public, reporters, sets, norms):
             year=year,
             metric=metric,
             computed_at=now,
-            **summarise(summary, norms_of.get(metric, ()), metric),
+            **summarise(summary, norms_of.get(metric, ()), metric, no_notice.get(key, 0)),
         )
-        for (view, dimension, organization_id, year, metric), summary in gathered.items()
+        for key, summary in gathered.items()
+        for (view, dimension, organization_id, year, metric) in [key]
     ]
     MetricAggregate.objects.all().delete()
     MetricAggregate.objects.bulk_create(aggregates, batch_size=BATCH_SIZE)
@@ -538,17 +608,34 @@ def _rebuild_response_aggregates(now):
             )
         else:
             claims = Claim.objects.with_vendor_stance(public=False)
+        # §6: the time from a claim's assertion to the vendor's first response (by nominal
+        # instants, in the view's responses), for the claims that have both.
+        vendor_responses = Response.objects.filter(claim=OuterRef("pk"), responder=OuterRef("incident__vendor"))
+        if view == MetricView.PUBLIC:
+            vendor_responses = vendor_responses.filter(status=PublicationStatus.PUBLISHED)
+        first = vendor_responses.filter(nominal__isnull=False).order_by("nominal", "id").values("nominal")[:1]
         counts = defaultdict(lambda: defaultdict(int))
-        for vendor_id, stance in claims.values_list("incident__vendor_id", "vendor_stance"):
+        delays = defaultdict(list)
+        rows_read = claims.annotate(first_response=Subquery(first)).values_list(
+            "incident__vendor_id", "vendor_stance", "nominal", "first_response"
+        )
+        for vendor_id, stance, asserted, answered in rows_read:
             counts[vendor_id][stance] += 1
             counts[None][stance] += 1
+            if asserted is not None and answered is not None:
+                seconds = (answered - asserted).total_seconds()
+                delays[vendor_id].append(seconds)
+                delays[None].append(seconds)
         for organization_id, stances in counts.items():
+            answered = sorted(delays[organization_id])
             rows.append(
                 ResponseAggregate(
                     view=view,
                     organization_id=organization_id,
                     claims=sum(stances.values()),
                     stance_counts=dict(sorted(stances.items())),
+                    responded=len(answered),
+                    median_response_seconds=quantile(answered, 0.5),
                     computed_at=now,
                 )
             )

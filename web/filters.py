@@ -83,6 +83,9 @@ def with_listing_figures(queryset):
         started_at=first_public_event_time(),
         year=stored_year(),
         notice_seconds=public_metric_seconds(NOTICE_METRIC),
+        # the bounds, so a card never states the notice more precisely than they allow (§8)
+        notice_min_seconds=public_metric_seconds(NOTICE_METRIC, "min_seconds"),
+        notice_max_seconds=public_metric_seconds(NOTICE_METRIC, "max_seconds"),
         exposure_seconds=public_metric_seconds(EXPOSURE_METRIC),
     )
 

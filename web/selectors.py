@@ -5,7 +5,9 @@ fixed number of queries whatever the number of rows (tests pin the counts).
 """
 
 from collections import defaultdict
+from datetime import timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
@@ -29,7 +31,15 @@ from disclosure.selectors import events_visible_to, incidents_visible_to, organi
 from metrics import figures
 from metrics import selectors as metric_selectors
 from metrics.figures import REPORTER_ROLES
-from metrics.models import IncidentMetric, IncidentMetricSet, Metric, MetricAggregate, MetricView, Norm
+from metrics.models import (
+    IncidentMetric,
+    IncidentMetricSet,
+    Metric,
+    MetricAggregate,
+    MetricView,
+    Norm,
+    ReporterNotice,
+)
 
 from .filters import with_listing_figures
 
@@ -120,17 +130,26 @@ def notice_norms():
 
 
 def attach_listing_details(incidents):
-    """Give each listed incident `reporters` (organisations), in one query for the whole page."""
+    """Give each listed incident `reporters` (organisations) and `notices` (each publishing reporter's
+    stored public notice, §4.2), in two queries for the whole page."""
     incidents = list(incidents)
     reporters = defaultdict(list)
-    participants = Participant.objects.filter(
-        incident__in=[i.pk for i in incidents], role__in=REPORTER_ROLES
-    ).select_related("organization")
+    ids = [i.pk for i in incidents]
+    participants = Participant.objects.filter(incident__in=ids, role__in=REPORTER_ROLES).select_related("organization")
     for p in participants:
         if p.organization not in reporters[p.incident_id]:
             reporters[p.incident_id].append(p.organization)
+    notices = defaultdict(list)
+    rows = (
+        ReporterNotice.objects.filter(incident__in=ids, view=MetricView.PUBLIC)
+        .select_related("organization")
+        .order_by("no_notice", "nominal_seconds", "organization__name")
+    )
+    for n in rows if ids else ():
+        notices[n.incident_id].append(n)
     for incident in incidents:
         incident.reporters = reporters[incident.pk]
+        incident.notices = notices[incident.pk]
     return incidents
 
 
@@ -188,7 +207,8 @@ def summary_of(label, aggregate, norms=(), key=None, rows=()):
         rows=list(rows),
         count=aggregate.incident_count if aggregate else 0,
         open_count=aggregate.open_count if aggregate else 0,
-        closed_count=aggregate.incident_count - aggregate.open_count if aggregate else 0,
+        no_notice_count=aggregate.no_notice_count if aggregate else 0,
+        closed_count=aggregate.incident_count - aggregate.open_count - aggregate.no_notice_count if aggregate else 0,
         median=aggregate.median_seconds if aggregate else None,
         q1=aggregate.q1_seconds if aggregate else None,
         q3=aggregate.q3_seconds if aggregate else None,
@@ -281,16 +301,37 @@ def _json_ld(incident, metrics, request_path):
     return {"@context": "https://schema.org", "@graph": graph}
 
 
+def _as_of(incident, metrics):
+    """The date open figures run to (§4.1), in the incident's time zone: the last instant of its
+    followed_until, else the time the figures were computed; None when no figure is open."""
+    if not any(m.open for m in metrics):
+        return None
+    if incident.followed_until_hi is not None:
+        instant = incident.followed_until_hi - timedelta(seconds=1)  # hi is the first instant after it
+    else:
+        instant = max(m.computed_at for m in metrics)
+    return instant.astimezone(ZoneInfo(incident.timezone or "UTC"))
+
+
 def incident_page_context(incident):
     metrics = list(IncidentMetric.objects.filter(incident=incident, view=MetricView.PUBLIC))
-    order = {m: i for i, m in enumerate(Metric.values)}
-    metrics.sort(key=lambda m: order.get(m.metric, 99))
+    metrics.sort(key=lambda m: figures.METRIC_ORDER.get(m.metric, 99))
     notice = next((m for m in metrics if m.metric == Metric.NOTICE_TO_PUBLICATION), None)
-    norms = notice_norms()
+    all_norms = list(Norm.objects.all())
+    norms = metric_selectors.metric_norms(Metric.NOTICE_TO_PUBLICATION, all_norms)
+    reporter_notices = metric_selectors.incident_reporter_notices(incident)
+    for m in metrics:
+        # The notice is judged reporter by reporter (§4.2) when the record says who published.
+        skip = m.metric == Metric.NOTICE_TO_PUBLICATION and reporter_notices
+        m.verdicts = [] if skip else figures.metric_verdicts(m, all_norms)
     return {
         "incident": incident,
         "metrics": metrics,
+        "as_of": (as_of := _as_of(incident, metrics)),
+        # the date in the incident's own time zone (the template's date filter would show UTC's)
+        "as_of_text": f"{as_of.day} {as_of:%B %Y}" if as_of else None,
         "notice": notice,
+        "reporter_notices": reporter_notices,
         "norms": norms,
         "sources": _sources_of(incident),
         "json_ld": _json_ld(incident, metrics, incident.get_absolute_url()),
@@ -357,6 +398,21 @@ def _with_reporters(rows, norms=()):
     return rows
 
 
+def reporter_notice_rows(norms=()):
+    """Every stored public per-reporter notice (§4.2) as the compare CSV lists it: one row per reporter and
+    incident, its own notice or none, with each notice norm's outcome (`figures.notice_comparisons`)."""
+    rows = metric_selectors.public_reporter_notices()
+    for r in rows:
+        r.incident_slug = r.incident.slug
+        r.incident_title = r.incident.title
+        r.vendor_name = r.incident.vendor.name
+        r.reporter_names = [r.organization.name]
+        r.url = reverse("disclosure:incident-detail", kwargs={"slug": r.incident.slug})
+        figure = figures.NO_NOTICE if r.no_notice else r
+        r.outcomes = [c["outcome"] for c in figures.notice_comparisons(figure, norms)]
+    return rows
+
+
 def compare_rows(metric, norms=()):
     """Every stored public figure of `metric` the aggregates summarise, one per incident, in nominal order."""
     return _with_reporters(metric_selectors.public_figures(metric), norms)
@@ -368,27 +424,76 @@ MAX_GROUPS = 12
 _DIMENSIONS = {"year": Dimension.YEAR, "vendor": Dimension.VENDOR, "reporter": Dimension.REPORTER}
 
 
-def compare_context(metric, by):
-    """The compare page: the stored aggregates of `metric` by `by`, and the stored figures as dots."""
+#: The compare table's sortable columns besides the norms' (sorted by their share met): key -> (label, default order).
+SORT_COLUMNS = {"group": "asc", "count": "desc", "no_notice": "desc", "median": "asc"}
+
+
+def _sort_key(column, group):
+    """The value a group sorts by in `column`; groups with no value (no median, no figure) sort last either way."""
+    if column == "group":
+        return group.sort_label
+    if column == "count":
+        return group.count
+    if column == "no_notice":
+        return group.no_notice_count
+    if column == "median":
+        return group.median
+    share = next((s for s in group.shares if s["norm"].slug == column), None)
+    return share["share"] if share else None
+
+
+def sort_groups(groups, column, order):
+    """The table's groups sorted by one column (None values last in either order), ties by label."""
+    present = [g for g in groups if _sort_key(column, g) is not None]
+    missing = [g for g in groups if _sort_key(column, g) is None]
+    present.sort(key=lambda g: g.sort_label)
+    present.sort(key=lambda g: _sort_key(column, g), reverse=order == "desc")
+    return present + sorted(missing, key=lambda g: g.sort_label)
+
+
+def compare_context(metric, by, sort=None, order=None):
+    """The compare page: the stored aggregates of `metric` by `by`, and the stored figures as dots.
+
+    Every group is in the table, however small (§6); only the chart folds the smallest
+    into "others". Grouped by reporter, the notice is each publishing reporter's own
+    (§4.2), those who gave none counted apart; the discovery metrics group by
+    discoverer; other metrics have no reporter grouping. The table sorts by any
+    column (`sort`, `order`).
+    """
     dimension = _DIMENSIONS.get(by, Dimension.YEAR)
     norms = metric_selectors.metric_norms(metric)
     aggregates = metric_selectors.public_aggregates(metric, dimension, Dimension.OVERALL)
     overall = next((a for a in aggregates if a.dimension == Dimension.OVERALL), None)
     aggregates = [a for a in aggregates if a.dimension == dimension]
     rows = compare_rows(metric, norms)
-    if dimension == Dimension.YEAR:
-        aggregates.sort(key=lambda a: -a.year)
-        label_key = [(str(a.year), a.year) for a in aggregates]
+    per_reporter_notice = (
+        dimension == Dimension.REPORTER and figures.REPORTER_DIMENSION.get(metric) == figures.PUBLISHING
+    )
+    if per_reporter_notice:
+        notices = metric_selectors.public_reporter_notices()
+        for n in notices:
+            n.incident_title = n.incident.title
+            n.incident_slug = n.incident.slug
+        members = metric_selectors.figures_by_group([n for n in notices if not n.no_notice], dimension)
     else:
-        aggregates.sort(key=lambda a: (-a.incident_count, a.organization.name, a.organization.slug))
-        label_key = [(a.organization.name, a.organization.slug) for a in aggregates]
-    members = metric_selectors.figures_by_group(rows, dimension)
-    groups = [
-        summary_of(
+        members = metric_selectors.figures_by_group(rows, dimension)
+    groups = []
+    for a in aggregates:
+        if dimension == Dimension.YEAR:
+            label, key, sort_label = str(a.year), a.year, -a.year
+        else:
+            label, key = a.organization.name, a.organization.slug
+            sort_label = (a.organization.name.casefold(), a.organization.slug)
+        group = summary_of(
             label, a, norms, key=key, rows=members.get(a.year if dimension == Dimension.YEAR else a.organization_id, ())
         )
-        for (label, key), a in zip(label_key, aggregates, strict=True)
-    ]
+        group.sort_label = sort_label
+        groups.append(group)
+    default = "group" if dimension == Dimension.YEAR else "count"
+    valid = set(SORT_COLUMNS) | {n.slug for n in norms}
+    sort = sort if sort in valid else default
+    order = order if order in ("asc", "desc") else SORT_COLUMNS.get(sort, "desc")
+    groups = sort_groups(groups, sort, order)
     chart_groups = [{"label": g.label, "rows": g.rows} for g in groups]
     folded = 0
     if len(groups) > MAX_GROUPS:
@@ -404,6 +509,13 @@ def compare_context(metric, by):
                     others.append(r)
         chart_groups = [{"label": g.label, "rows": g.rows} for g in groups if id(g) in kept]
         chart_groups.append({"label": f"{folded} others", "rows": others})
+    for n in norms:  # the norms' columns sort by their share met, largest first
+        n.sort_order = order if n.slug == sort else None
+        n.sort_next = ("asc" if order == "desc" else "desc") if n.slug == sort else "desc"
+    columns = [("group", None), ("count", "Incidents")]
+    if per_reporter_notice:
+        columns.append(("no_notice", "Gave no notice"))
+    columns += [("median", "Median")]
     return {
         "metric": metric,
         "by": by,
@@ -412,7 +524,27 @@ def compare_context(metric, by):
         "groups": groups,
         "folded_groups": folded,
         "chart_groups": chart_groups,
+        "per_reporter_notice": per_reporter_notice,
+        "no_reporter_dimension": dimension == Dimension.REPORTER and metric not in figures.REPORTER_DIMENSION,
+        "reporter_kind": figures.REPORTER_DIMENSION.get(metric),
+        "sort": sort,
+        "order": order,
+        "sort_columns": [
+            {
+                "key": key,
+                "label": label,
+                "active": key == sort,
+                "order": order if key == sort else None,
+                # a click on the active column reverses it; on another, its natural order
+                "next": ("asc" if order == "desc" else "desc") if key == sort else SORT_COLUMNS[key],
+            }
+            for key, label in columns
+        ],
     }
+
+
+#: The figures an organisation's page shows for it as a vendor (its stored vendor aggregates).
+VENDOR_METRICS = (Metric.EXPOSURE_DURATION, Metric.NOTICE_TO_REMEDIATION, Metric.PUBLICATION_TO_STATEMENT)
 
 
 def organization_page_context(organization):
@@ -420,8 +552,11 @@ def organization_page_context(organization):
     reporter_of = Participant.objects.filter(
         incident=OuterRef("pk"), organization=organization, role__in=REPORTER_ROLES
     )
+    published_in = ReporterNotice.objects.filter(incident=OuterRef("pk"), organization=organization, view="public")
     as_vendor = with_listing_figures(incidents.filter(vendor=organization)).order_by("-started_at", "-pk")
-    as_reporter = with_listing_figures(incidents.filter(Exists(reporter_of))).order_by("-started_at", "-pk")
+    as_reporter = with_listing_figures(incidents.filter(Exists(reporter_of) | Exists(published_in))).order_by(
+        "-started_at", "-pk"
+    )
     vendor_list = list(as_vendor[:25])
     reporter_list = list(as_reporter[:25])
     attach_listing_details(vendor_list + reporter_list)
@@ -436,30 +571,43 @@ def organization_page_context(organization):
         "reporter_count": reporter_count,
         "norms": norms,
         "notice": None,
-        "statement": None,
+        "notices": [],
+        "vendor_figures": [],
         "stances": [],
+        "responses": None,
     }
     if not (reporter_list or vendor_list):
         return context
     # The stored aggregates of the organisation's groups: the figures /compare/ and the API show for it.
-    stored = metric_selectors.organization_aggregates(
-        organization, [Metric.NOTICE_TO_PUBLICATION, Metric.PUBLICATION_TO_STATEMENT]
-    )
+    stored = metric_selectors.organization_aggregates(organization, [Metric.NOTICE_TO_PUBLICATION, *VENDOR_METRICS])
     if reporter_list:
-        rows = _with_reporters(
-            metric_selectors.public_figures(Metric.NOTICE_TO_PUBLICATION, reporter=organization, with_reporters=False)
-        )
+        # §4.2: the notice it gave in each incident it published, and how often it gave none
+        notices = metric_selectors.public_reporter_notices(reporter=organization)
+        for n in notices:
+            n.incident_title, n.incident_slug = n.incident.title, n.incident.slug
         aggregate = stored.get((Dimension.REPORTER, Metric.NOTICE_TO_PUBLICATION))
-        context["notice"] = summary_of(organization.name, aggregate, norms, key=organization.slug, rows=rows)
-        context["chart_groups"] = [{"label": organization.name, "rows": rows}]
+        given = [n for n in notices if not n.no_notice]
+        context["notice"] = summary_of(organization.name, aggregate, norms, key=organization.slug, rows=given)
+        context["notices"] = notices
+        context["chart_groups"] = [{"label": organization.name, "rows": given}]
     if vendor_list:
-        rows = _with_reporters(
-            metric_selectors.public_figures(Metric.PUBLICATION_TO_STATEMENT, vendor=organization, with_reporters=False)
-        )
-        aggregate = stored.get((Dimension.VENDOR, Metric.PUBLICATION_TO_STATEMENT))
-        context["statement"] = summary_of(organization.name, aggregate, key=organization.slug, rows=rows)
-        context["statement_groups"] = [{"label": organization.name, "rows": rows}]
+        all_norms = list(Norm.objects.all())
+        for metric in VENDOR_METRICS:
+            aggregate = stored.get((Dimension.VENDOR, metric))
+            if aggregate is not None:
+                applying = [n for n in all_norms if figures.norm_applies(n, metric)]
+                for n in applying:
+                    n.heading = figures.norm_heading(
+                        figures.direction_for(n, metric),
+                        figures.short_norm_name(n),
+                        timemath.format_duration(n.window_seconds),
+                        metric=metric,
+                    )
+                summary = summary_of(Metric(metric).label, aggregate, applying, key=metric)
+                summary.metric = metric
+                context["vendor_figures"].append(summary)
         responses = metric_selectors.response_aggregate(organization)
+        context["responses"] = responses
         counts = responses.stance_counts if responses is not None else {}
         total = responses.claims if responses is not None else 0
         context["stances"] = [

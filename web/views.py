@@ -5,17 +5,23 @@ ones that answer htmx requests with a partial say so in `Vary`.
 """
 
 import csv
+import itertools
+import json
+import unicodedata
+from datetime import UTC
 from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from interchange.bundle import dumps, export_bundle
+from metrics import figures
 from metrics import selectors as metric_selectors
 from metrics.models import Metric
 
@@ -105,7 +111,7 @@ def _compare_params(request):
 @public_page
 def compare(request):
     metric, by = _compare_params(request)
-    context = selectors.compare_context(metric, by)
+    context = selectors.compare_context(metric, by, request.GET.get("sort"), request.GET.get("order"))
     context["metric_choices"] = Metric.choices
     context["by_choices"] = BY_CHOICES
     context["by_label"] = dict(BY_CHOICES)[by]
@@ -124,18 +130,22 @@ def compare_csv(request):
 
     The same figures as the compare page's dots and table (retracted incidents left
     out), with each norm's outcome as `metrics.figures.norm_comparisons` gives it, in the norm's direction
-    (met, uncertain, missed, or pending for an open figure).
+    (met, uncertain, missed, or pending for an open figure). With `by=reporter` for the
+    notice, one row per publishing reporter and incident: its own notice (§4.2), or
+    `no_notice` true with no seconds (missed for every notice norm).
     """
-    metric, _by = _compare_params(request)
+    metric, by = _compare_params(request)
     norms = metric_selectors.metric_norms(metric)
-    rows = selectors.compare_rows(metric, norms)
+    per_reporter = by == "reporter" and figures.REPORTER_DIMENSION.get(metric) == figures.PUBLISHING
+    rows = selectors.reporter_notice_rows(norms) if per_reporter else selectors.compare_rows(metric, norms)
     writer = csv.writer(_Echo())
     header = ["incident", "title", "vendor", "reporters", "year", "metric", "nominal_seconds", "min_seconds",
-              "max_seconds", "open", "url", *(f"norm:{n.slug}" for n in norms)]  # fmt: skip
+              "max_seconds", "open", "no_notice", "url", *(f"norm:{n.slug}" for n in norms)]  # fmt: skip
 
     def lines():
         yield writer.writerow(header)
         for r in rows:
+            none_given = getattr(r, "no_notice", False)
             yield writer.writerow(
                 [
                     r.incident_slug,
@@ -143,18 +153,20 @@ def compare_csv(request):
                     r.vendor_name,
                     "; ".join(r.reporter_names),
                     r.year or "",
-                    r.metric,
-                    r.nominal_seconds,
-                    r.min_seconds,
-                    r.max_seconds,
+                    metric,
+                    "" if none_given else r.nominal_seconds,
+                    "" if none_given else r.min_seconds,
+                    "" if none_given else r.max_seconds,
                     "true" if r.open else "false",
+                    "true" if none_given else "false",
                     request.build_absolute_uri(r.url),
                     *r.outcomes,
                 ]  # fmt: skip
             )
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{metric}.csv"'
+    suffix = "-by-reporter" if per_reporter else ""
+    response["Content-Disposition"] = f'attachment; filename="{metric}{suffix}.csv"'
     return response
 
 
@@ -180,3 +192,138 @@ def claim_list(request):
     }
     template = "claims/claim_list.html#results" if request.htmx else "claims/claim_list.html"
     return render(request, template, context)
+
+
+# --- downloads ----------------------------------------------------------------
+
+DOWNLOAD_COLUMNS = [
+    "incident", "title", "url", "vendor", "year", "metric", "reporter", "no_notice", "nominal_seconds",
+    "min_seconds", "max_seconds", "open", "as_of", "words", "computed_at",
+]  # fmt: skip
+
+
+def _ascii_header(text):
+    """A header value any HTTP client reads: ASCII, on one line."""
+    text = unicodedata.normalize("NFKD", " ".join(str(text).split()))
+    return text.encode("ascii", "ignore").decode("ascii")
+
+
+def _iso(instant):
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z") if instant else None
+
+
+def _bool(value):
+    return "true" if value else "false"
+
+
+def _download_headers(response, metadata, filename):
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Data-As-Of"] = metadata["data_as_of"] or ""
+    response["X-Licence"] = _ascii_header(metadata["licence"])
+    return response
+
+
+@public_page
+def download_figures_csv(request):
+    """Every stored public figure, one row per figure, streamed: the incidents' own and each reporter's notice.
+
+    The population of the aggregates (public incidents, retracted ones left out); the
+    data date and the licence in the headers `X-Data-As-Of` and `X-Licence`.
+    """
+    norms = metric_selectors.download_norms()
+    metadata = metric_selectors.download_metadata(norms=norms)
+    writer = csv.writer(_Echo())
+    url = {}
+
+    def incident_url(slug):
+        if slug not in url:
+            url.clear()
+            url[slug] = request.build_absolute_uri(reverse("disclosure:incident-detail", args=[slug]))
+        return url[slug]
+
+    def lines():
+        yield writer.writerow([*DOWNLOAD_COLUMNS, *(f"norm:{n.slug}" for n in norms)])
+        for r in metric_selectors.download_rows(norms=norms):
+            no_notice = r.reporter is not None and r.no_notice
+            seconds = ["", "", ""] if no_notice else [r.nominal_seconds, r.min_seconds, r.max_seconds]
+            yield writer.writerow(
+                [
+                    r.incident.slug,
+                    r.incident.title,
+                    incident_url(r.incident.slug),
+                    r.incident.vendor.slug,
+                    r.year if r.year is not None else "",
+                    r.metric,
+                    r.reporter.slug if r.reporter is not None else "",
+                    _bool(no_notice),
+                    *seconds,
+                    _bool(r.open),
+                    _iso(r.as_of) or "",
+                    r.words,
+                    _iso(r.computed_at),
+                    *(r.outcomes.get(n.slug, "") for n in norms),
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    return _download_headers(response, metadata, "figures.csv")
+
+
+def _incident_document(request, rows):
+    """One incident's object of the JSON download, from its rows (`download_rows`, one incident's)."""
+    document = None
+    for r in rows:
+        if document is None:
+            incident = r.incident
+            document = {
+                "incident": incident.slug,
+                "title": incident.title,
+                "url": request.build_absolute_uri(reverse("disclosure:incident-detail", args=[incident.slug])),
+                "vendor": incident.vendor.slug,
+                "year": r.year,
+                "metrics": [],
+                "reporters": [],
+            }
+        if r.reporter is None:
+            figure = {
+                "metric": r.metric,
+                "nominal_seconds": r.nominal_seconds,
+                "min_seconds": r.min_seconds,
+                "max_seconds": r.max_seconds,
+                "open": r.open,
+            }
+            if r.open:
+                figure["as_of"] = _iso(r.as_of)
+            document["metrics"].append(figure | {"words": r.words, "norms": r.outcomes})
+        else:
+            notice = {"organization": r.reporter.slug, "metric": r.metric, "no_notice": r.no_notice}
+            if not r.no_notice:
+                notice |= {
+                    "nominal_seconds": r.nominal_seconds,
+                    "min_seconds": r.min_seconds,
+                    "max_seconds": r.max_seconds,
+                }
+            document["reporters"].append(notice | {"words": r.words, "norms": r.outcomes})
+    return document
+
+
+@public_page
+def download_figures_json(request):
+    """Every stored public figure as one JSON document, streamed one incident at a time.
+
+    `{"data_as_of", "generated_at", "licence", "population", "norms", "incidents": [...]}`;
+    the same population and figures as the CSV download.
+    """
+    norms = metric_selectors.download_norms()
+    metadata = metric_selectors.download_metadata(norms=norms)
+
+    def chunks():
+        head = json.dumps(metadata, ensure_ascii=False)
+        yield head[:-1] + ', "incidents": ['
+        rows = metric_selectors.download_rows(norms=norms)
+        for i, (_incident, group) in enumerate(itertools.groupby(rows, key=lambda r: r.incident_id)):
+            yield ("," if i else "") + "\n" + json.dumps(_incident_document(request, group), ensure_ascii=False)
+        yield "\n]}\n"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    return _download_headers(response, metadata, "figures.json")

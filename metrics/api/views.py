@@ -6,6 +6,8 @@ computed from every event.
 """
 
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +27,7 @@ from disclosure.selectors import incidents_visible_to, sees_everything
 
 from .. import figures
 from ..models import IncidentMetric, Metric, MetricAggregate, MetricView, Norm, ResponseAggregate
+from ..selectors import incident_reporter_notices
 
 VIEW_PARAMETER = OpenApiParameter(
     "view",
@@ -57,7 +60,9 @@ class NormComparisonSerializer(serializers.Serializer):
     window_seconds = serializers.IntegerField()
     window_text = serializers.CharField()
     source_url = serializers.URLField()
-    share = serializers.FloatField(help_text="The nominal figure as a fraction of the norm's window.")
+    share = serializers.FloatField(
+        allow_null=True, help_text="The nominal figure as a fraction of the norm's window; null for no notice."
+    )
     direction = serializers.ChoiceField(
         choices=figures.DIRECTIONS,
         help_text="How the figure is compared with the window: at_least (a notice a reporter should give, "
@@ -92,6 +97,21 @@ class MetricSerializer(serializers.Serializer):
     )
 
 
+class ReporterNoticeSerializer(serializers.Serializer):
+    organization = serializers.SlugField(help_text="The publishing reporter's slug.")
+    organization_name = serializers.CharField()
+    metric = serializers.CharField(help_text="Always notice_to_publication: the notice is compared like it (§5).")
+    no_notice = serializers.BooleanField(
+        help_text="True when the reporter published with no vendor_notified event of its own; the seconds are "
+        "then absent (never zero)."
+    )
+    nominal_seconds = serializers.IntegerField(required=False)
+    min_seconds = serializers.IntegerField(required=False)
+    max_seconds = serializers.IntegerField(required=False)
+    description = serializers.CharField(help_text="The notice in words (time-and-metrics.md §8).")
+    norms = NormComparisonSerializer(many=True, help_text="Each notice norm, at least; no notice misses them all.")
+
+
 class IncidentMetricsSerializer(serializers.Serializer):
     incident = serializers.SlugField()
     view = serializers.ChoiceField(choices=MetricView.choices)
@@ -102,9 +122,50 @@ class IncidentMetricsSerializer(serializers.Serializer):
         "stopped following the story there, else the time of computation (time-and-metrics.md §4.1).",
     )
     metrics = MetricSerializer(many=True)
+    reporters = ReporterNoticeSerializer(
+        many=True,
+        help_text="The notice each publishing reporter gave (time-and-metrics.md §4.2): notice given first, "
+        "shortest first; then those who published with no notice.",
+    )
 
 
-def metric_payload(row, norms):
+def _comparison(c):
+    return {
+        "norm": c["norm"].slug,
+        "name": c["norm"].name,
+        "window_seconds": c["norm"].window_seconds,
+        "window_text": c["norm"].window_text,
+        "source_url": c["norm"].source_url,
+        "share": c["share"],
+        "direction": c["direction"],
+        "outcome": c["outcome"],
+        "met": c["met"],
+    }
+
+
+def reporter_payload(notice, norms):
+    """One publishing reporter's notice as §9 gives it: with no notice, no seconds at all."""
+    data = {
+        "organization": notice.organization.slug,
+        "organization_name": notice.organization.name,
+        "metric": notice.metric,
+        "no_notice": notice.no_notice,
+    }
+    if notice.no_notice:
+        figure = figures.NO_NOTICE
+    else:
+        figure = notice
+        data |= {
+            "nominal_seconds": notice.nominal_seconds,
+            "min_seconds": notice.min_seconds,
+            "max_seconds": notice.max_seconds,
+        }
+    data["description"] = figures.describe(figure)
+    data["norms"] = [_comparison(c) for c in figures.notice_comparisons(figure, norms)]
+    return data
+
+
+def metric_payload(row, norms, as_of_text=None):
     return {
         "metric": row.metric,
         "label": row.get_metric_display(),
@@ -114,22 +175,18 @@ def metric_payload(row, norms):
         "open": row.open,
         "start_event": row.start_event.key if row.start_event else None,
         "end_event": row.end_event.key if row.end_event else None,
-        "description": figures.describe_metric(row, norms),
-        "norms": [
-            {
-                "norm": c["norm"].slug,
-                "name": c["norm"].name,
-                "window_seconds": c["norm"].window_seconds,
-                "window_text": c["norm"].window_text,
-                "source_url": c["norm"].source_url,
-                "share": c["share"],
-                "direction": c["direction"],
-                "outcome": c["outcome"],
-                "met": c["met"],
-            }
-            for c in figures.norm_comparisons(row, row.metric, norms)
-        ],
+        "description": figures.describe_metric(row, norms, as_of=as_of_text),
+        "norms": [_comparison(c) for c in figures.norm_comparisons(row, row.metric, norms)],
     }
+
+
+def _date_text(instant, tz):
+    """The day an open figure runs to, in the incident's time zone ("30 December 2019"): the last
+    instant before `instant`, which is the exclusive end of followed_until or the computation time."""
+    if instant is None:
+        return None
+    local = (instant - timedelta(microseconds=1)).astimezone(ZoneInfo(tz or "UTC"))
+    return f"{local.day} {local:%B %Y}"
 
 
 class IncidentMetricsView(APIView):
@@ -148,7 +205,9 @@ class IncidentMetricsView(APIView):
         # The public view is 404 for what the public cannot see, whoever asks; requested_view()
         # lets only the newsroom ask for the staff view.
         reader = request.user if view == MetricView.STAFF else None
-        incident = get_object_or_404(incidents_visible_to(reader).only("pk", "slug", "followed_until_hi"), slug=slug)
+        incident = get_object_or_404(
+            incidents_visible_to(reader).only("pk", "slug", "followed_until_hi", "timezone"), slug=slug
+        )
         rows = sorted(
             IncidentMetric.objects.filter(incident=incident, view=view).select_related("start_event", "end_event"),
             key=lambda r: figures.METRIC_ORDER[r.metric],
@@ -158,8 +217,9 @@ class IncidentMetricsView(APIView):
             "incident": incident.slug,
             "view": view,
             "computed_at": (computed_at := max((r.computed_at for r in rows), default=None)),
-            "as_of": incident.followed_until_hi or computed_at,
-            "metrics": [metric_payload(r, norms) for r in rows],
+            "as_of": (data_as_of := incident.followed_until_hi or computed_at),
+            "metrics": [metric_payload(r, norms, _date_text(data_as_of, incident.timezone)) for r in rows],
+            "reporters": [reporter_payload(n, norms) for n in incident_reporter_notices(incident, view)],
         }
         return Response(IncidentMetricsSerializer(data).data)
 
@@ -185,6 +245,7 @@ class MetricAggregateSerializer(serializers.ModelSerializer):
             "metric",
             "incident_count",
             "open_count",
+            "no_notice_count",
             "median_seconds",
             "q1_seconds",
             "q3_seconds",
@@ -260,7 +321,17 @@ class ResponseAggregateSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ResponseAggregate
-        fields = ["view", "vendor", "vendor_name", "claims", "stance_counts", "stance_shares", "computed_at"]
+        fields = [
+            "view",
+            "vendor",
+            "vendor_name",
+            "claims",
+            "stance_counts",
+            "stance_shares",
+            "responded",
+            "median_response_seconds",
+            "computed_at",
+        ]
         read_only_fields = fields
 
     def get_stance_shares(self, obj) -> dict[str, float]:
@@ -275,7 +346,7 @@ class ResponseAggregateSerializer(serializers.ModelSerializer):
         responses={200: ResponseAggregateSerializer(many=True), **ERRORS},
         tags=["metrics"],
         summary="How vendors answered claims",
-        description="Claims counted by the vendor's current stance, per vendor and overall (vendor null). `?format=csv` for CSV.",
+        description="Claims counted by the vendor's current stance, per vendor and overall (vendor null), and the median time from a claim's assertion to the vendor's first response over the `responded` claims that have one. `?format=csv` for CSV.",
         parameters=[VIEW_PARAMETER, OpenApiParameter("vendor", str, description="Vendor slug.")],
     )
 )

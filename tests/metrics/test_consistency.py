@@ -2,8 +2,9 @@
 pages and /api/v1/aggregates/ give the same counts, medians and shares (time-and-metrics.md §6).
 
 The dataset has what used to make the surfaces disagree: a retracted incident, an open
-figure, a notice exactly at a norm's window, a publisher who is no reporter, and a
-notifier who is not the discoverer.
+figure, a notice exactly at a norm's window, a publisher who gave no notice (a
+reporter in one role only), a notifier who never published, and a discoverer who
+neither told the vendor nor published.
 """
 
 import csv
@@ -30,10 +31,12 @@ DAY = 86400
 CERT_WINDOW = 45 * DAY
 
 
-def _incident(slug, vendor, notified, published, *, remediated=None, precision="minute", **fields):
+def _incident(
+    slug, vendor, notified, published, *, remediated=None, precision="minute", notifier=None, publisher=None, **fields
+):
     incident = IncidentFactory(slug=slug, title=f"Incident {slug}", vendor=vendor, **fields)
-    EventFactory(incident=incident, kind="vendor_notified", at=notified, precision=precision)
-    EventFactory(incident=incident, kind="published", at=published, precision=precision)
+    EventFactory(incident=incident, kind="vendor_notified", at=notified, precision=precision, actor=notifier)
+    EventFactory(incident=incident, kind="published", at=published, precision=precision, actor=publisher)
     if remediated:
         EventFactory(incident=incident, kind="remediated", at=remediated, precision=precision)
     return incident
@@ -48,7 +51,10 @@ def dataset(db):
     digger = OrganizationFactory(slug="digger", name="Digger Sec", kind="researcher")
     press = OrganizationFactory(slug="press", name="Daily Press", kind="media")
 
-    a = _incident("a-2020", acme, "2020-03-02T14:05", "2020-03-02T15:05", remediated="2020-03-05T10:00")
+    a = _incident(
+        "a-2020", acme, "2020-03-02T14:05", "2020-03-02T15:05", remediated="2020-03-05T10:00", notifier=finder,
+        publisher=finder,
+    )  # fmt: skip
     ParticipantFactory(incident=a, organization=finder, role="discoverer")
     ParticipantFactory(incident=a, organization=finder, role="notifier")
     # Exactly CERT/CC's 45 days at most (second precision: the upper bound is the window).
@@ -59,17 +65,23 @@ def dataset(db):
         "2021-02-14T23:59:59",
         remediated="2021-01-20T00:00:00",
         precision="second",
+        notifier=teller,
+        publisher=teller,
     )
     ParticipantFactory(incident=b, organization=teller, role="notifier")
     ParticipantFactory(incident=b, organization=digger, role="discoverer")
-    c = _incident("c-2021", globex, "2021-05-01T09:00", "2021-08-09T09:00")  # 100 days; never remediated: open
+    # 100 days; never remediated: open. Finder told the vendor; the press published with no notice of its own.
+    c = _incident("c-2021", globex, "2021-05-01T09:00", "2021-08-09T09:00", notifier=finder, publisher=press)
     ParticipantFactory(incident=c, organization=finder, role="discoverer")
     ParticipantFactory(incident=c, organization=press, role="publisher")
-    e = _incident("e-2022", acme, "2022-06-01T09:00", "2022-06-11T09:00")  # 10 days; open remediation
+    e = _incident(  # 10 days; open remediation
+        "e-2022", acme, "2022-06-01T09:00", "2022-06-11T09:00", notifier=finder, publisher=finder
+    )
     ParticipantFactory(incident=e, organization=finder, role="notifier")
     d = _incident(
-        "d-retracted", globex, "2020-07-01T09:00", "2020-07-03T09:00", status="retracted", retraction_notice="Wrong."
-    )
+        "d-retracted", globex, "2020-07-01T09:00", "2020-07-03T09:00", status="retracted", retraction_notice="Wrong.",
+        notifier=finder, publisher=finder,
+    )  # fmt: skip
     ParticipantFactory(incident=d, organization=finder, role="discoverer")
     metrics_recompute_all()
     return {"acme": acme, "globex": globex, "finder": finder, "teller": teller, "digger": digger, "press": press}
@@ -93,17 +105,18 @@ def _share_text(counts):
     return text + ")"
 
 
-def _csv(client, metric):
-    response = client.get("/compare.csv", {"metric": metric})
+def _csv(client, metric, by="year"):
+    response = client.get("/compare.csv", {"metric": metric, "by": by})
     return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
 def _csv_summary(rows, norms):
     """What a reader of the CSV gets by summarising it: the counts, median and outcomes of the API.
 
-    The median is over the closed figures; each norm's outcomes over all of them, open ones included.
+    The median is over the closed figures; each norm's outcomes over all of them, open ones and
+    reporters who gave no notice included.
     """
-    closed = [r for r in rows if r["open"] == "false"]
+    closed = [r for r in rows if r["open"] == "false" and r["no_notice"] == "false"]
     nominals = sorted(int(r["nominal_seconds"]) for r in closed)
     shares = {}
     for norm in norms:
@@ -111,7 +124,8 @@ def _csv_summary(rows, norms):
         shares[norm.slug] = {k: outcomes.count(k) for k in figures.OUTCOMES} | {"of": len(rows)}
     return {
         "incident_count": len(rows),
-        "open_count": len(rows) - len(closed),
+        "open_count": sum(r["open"] == "true" for r in rows),
+        "no_notice_count": sum(r["no_notice"] == "true" for r in rows),
         "median_seconds": figures.quantile(nominals, 0.5),
         "norm_shares": shares,
     }
@@ -121,6 +135,7 @@ def _api_summary(row):
     return {
         "incident_count": row["incident_count"],
         "open_count": row["open_count"],
+        "no_notice_count": row["no_notice_count"],
         "median_seconds": row["median_seconds"],
         "norm_shares": {
             slug: {k: counts[k] for k in (*figures.OUTCOMES, "of")} for slug, counts in row["norm_shares"].items()
@@ -152,8 +167,17 @@ def test_the_stored_figures_leave_out_the_retracted_incident_and_count_the_bound
     for row in _api(client):  # every group, metric and norm: the four counts add up to all figures, open included
         for counts in row["norm_shares"].values():
             assert sum(counts[o] for o in figures.OUTCOMES) == counts["of"] == row["incident_count"]
-    reporters = {row["organization"] for row in _api(client, metric=NOTICE, dimension="reporter")}
-    assert reporters == {"finder", "teller", "digger"}  # the publisher-only "press" is no reporter
+    # §6: the notice's reporters are its publishing reporters, each with its own notice; the press
+    # published with no notice; digger only discovered and teller's own notice is its own
+    reporters = {row["organization"]: row for row in _api(client, metric=NOTICE, dimension="reporter")}
+    assert set(reporters) == {"finder", "teller", "press"}
+    assert (reporters["press"]["incident_count"], reporters["press"]["no_notice_count"]) == (1, 1)
+    assert reporters["press"]["median_seconds"] is None
+    assert reporters["press"]["norm_shares"]["cert-cc"]["missed"] == 1  # no notice: less than every window
+    assert (reporters["finder"]["incident_count"], reporters["finder"]["no_notice_count"]) == (2, 0)
+    assert reporters["finder"]["median_seconds"] == (3600 + 10 * DAY) / 2  # a's hour and e's 10 days, not c's
+    # other metrics have no reporter groups here (no discovery events)
+    assert _api(client, metric=REMEDIATION, dimension="reporter") == []
 
 
 def test_home_page_shows_the_stored_overall_notice_figures(client, dataset):
@@ -175,12 +199,24 @@ def test_compare_table_lists_every_stored_group_with_its_stored_figures(client, 
     text = _text(client.get("/compare/", {"metric": metric, "by": by}))
     table = text[text.index("The figures behind the chart") :]
     norms = metric_norms(metric)
+    per_reporter = by == "reporter" and metric == NOTICE
     for row in [*rows, overall]:
         label = row["organization_name"] or (str(row["year"]) if row["year"] else "All incidents")
         cells = f"{label} {row['incident_count']}"
         if row["open_count"]:
             cells += f" ({row['open_count']} open)"
-        median = duration_text(row["median_seconds"]) if row["median_seconds"] is not None else "—"
+        if per_reporter:
+            cells += f" {row['no_notice_count']}"
+        median = "—"
+        if row["median_seconds"] is not None:
+            median = figures.describe_open(
+                {
+                    "nominal_seconds": round(row["median_seconds"]),
+                    "min_seconds": round(row["median_min_seconds"]),
+                    "max_seconds": round(row["median_max_seconds"]),
+                },
+                metric,
+            )
         assert f"{cells} {median} " in table, (cells, median)
         for norm in norms:
             assert _share_text(row["norm_shares"][norm.slug]) in table
@@ -195,9 +231,15 @@ def test_compare_csv_summarises_to_the_stored_aggregates(client, dataset, metric
     assert sorted(r["incident"] for r in rows) == ["a-2020", "b-2021", "c-2021", "e-2022"]
     (overall,) = _api(client, metric=metric, dimension="overall")
     assert _csv_summary(rows, norms) == _api_summary(overall)
+    by_reporter = _csv(client, metric, by="reporter")
     for row in _api(client, metric=metric, dimension="reporter"):
-        mine = [r for r in rows if row["organization_name"] in r["reporters"].split("; ")]
+        mine = [r for r in by_reporter if row["organization_name"] in r["reporters"].split("; ")]
         assert _csv_summary(mine, norms) == _api_summary(row)
+    if metric == NOTICE:  # one row per publishing reporter and incident, its own notice or none
+        assert sorted((r["incident"], r["reporters"], r["no_notice"]) for r in by_reporter) == [
+            ("a-2020", "Finder Labs", "false"), ("b-2021", "Teller News", "false"),
+            ("c-2021", "Daily Press", "true"), ("e-2022", "Finder Labs", "false"),
+        ]  # fmt: skip
     for row in _api(client, metric=metric, dimension="vendor"):
         assert _csv_summary([r for r in rows if r["vendor"] == row["organization_name"]], norms) == _api_summary(row)
     for row in _api(client, metric=metric, dimension="year"):
@@ -209,18 +251,22 @@ def test_organisation_pages_show_their_stored_group_figures(client, dataset):
     for row in _api(client, metric=NOTICE, dimension="reporter"):
         text = _text(client.get(f"/organisations/{row['organization']}/"))
         count = row["incident_count"]
-        median = duration_text(row["median_seconds"])
-        assert f"before publication: {median} over {count} incident{'s' if count > 1 else ''}" in text
+        assert f"published in {count} incident{'s' if count > 1 else ''}:" in text
+        if row["median_seconds"] is not None:
+            assert f"Median notice given: {duration_text(row['median_seconds'])}" in text
         for norm in norms:
-            assert f": {_share_text(row['norm_shares'][norm.slug])}" in text
-    for row in _api(client, metric="publication_to_statement", dimension="vendor"):
+            assert f"{norm.heading}: {_share_text(row['norm_shares'][norm.slug])}" in text
+    for row in _api(client, metric="notice_to_remediation", dimension="vendor"):
         text = _text(client.get(f"/organisations/{row['organization']}/"))
-        if row["median_seconds"] is None:  # every statement still awaited: open figures have no median
-            assert f"No statement by {row['organization_name']} yet on {row['incident_count']} incident" in text
+        closed = row["incident_count"] - row["open_count"]
+        if row["median_seconds"] is None:  # every fix still awaited: open figures have no median
+            assert f"Notice to remediation: not ended yet in {row['open_count']} incident" in text
         else:
-            assert f"{duration_text(row['median_seconds'])} over {row['incident_count']} incident" in text
+            assert f"over {closed} incident{'s' if closed > 1 else ''}" in text
     press = _text(client.get("/organisations/press/"))
-    assert "As a reporter" not in press  # a publisher only is no reporter
+    assert "it published with no notice in 1" in press  # a reporter in one role only: it published
+    digger = _text(client.get("/organisations/digger/"))
+    assert "published none of them itself" in digger  # a discoverer only gave no notice of its own
 
 
 def test_notice_under_filter_is_the_stored_outcome_missed(client, dataset):
@@ -305,6 +351,14 @@ def test_a_fourteen_minute_notice_gave_less_than_every_window_in_words(client, d
     incident = _incident("fourteen", vendor, "2019-12-26T09:21", "2019-12-26T09:35")  # 14 minutes [13, 15]
     metrics_recompute_all()
     text = _text(client.get(incident.get_absolute_url()))
-    assert "gave less notice than Project Zero's 90 days (14 minutes, 0.01 % of the window)" in text
-    assert "gave less notice than CERT/CC's 45 days (14 minutes, 0.02 % of the window)" in text
-    assert "within" not in text.split("Against the published norms")[1].split("How these are worked out")[0]
+    # no actor recorded: the incident's own notice is judged (with reporters, each reporter's is)
+    assert "Gave less notice than Project Zero's 90 days (14 minutes, 0.01 % of the window)" in text
+    assert "Gave less notice than CERT/CC's 45 days (14 minutes, 0.02 % of the window)" in text
+    assert "within" not in text.split("The figures")[1].split("How these are worked out")[0]
+    # with the reporter recorded, the verdict names it
+    reporter = OrganizationFactory(slug="ipvmish", name="IPVMish", kind="media")
+    incident.events.update(actor=reporter)
+    metrics_recompute_all()
+    text = _text(client.get(incident.get_absolute_url()))
+    assert "IPVMish gave 14 minutes' notice (between 13 and 15 minutes)." in text
+    assert "IPVMish gave less notice than Project Zero's 90 days (14 minutes, 0.01 % of the window)" in text

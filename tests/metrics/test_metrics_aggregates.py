@@ -31,8 +31,8 @@ def incident_with_window(vendor, reporter, notified, published, precision, **fie
     incident = IncidentFactory(vendor=vendor, timezone="UTC", **fields)
     ParticipantFactory(incident=incident, organization=reporter, role="discoverer")
     ParticipantFactory(incident=incident, organization=reporter, role="notifier")
-    EventFactory(incident=incident, kind="vendor_notified", at=notified, precision=precision)
-    EventFactory(incident=incident, kind="published", at=published, precision=precision)
+    EventFactory(incident=incident, kind="vendor_notified", at=notified, precision=precision, actor=reporter)
+    EventFactory(incident=incident, kind="published", at=published, precision=precision, actor=reporter)
     return incident
 
 
@@ -47,7 +47,8 @@ def world():
     incident_with_window(v2, r2, "2021-01-01", "2021-02-15", "day")  # 45 days [44, 46]: straddles CERT/CC
     incident_with_window(v1, r1, "2020-05-01", "2020-05-02", "day", status="draft")
     incident_with_window(v2, r2, "2019-05-01", "2019-05-02", "day", status="retracted", retraction_notice="x")
-    ResponseFactory(claim=ClaimFactory(incident=a), stance="denied")
+    # claimed on 1 March, denied on 4 March (the response's default date): 3 days
+    ResponseFactory(claim=ClaimFactory(incident=a, at="2020-03-01", precision="day"), stance="denied")
     ResponseFactory(claim=ClaimFactory(incident=b), stance="confirmed", status="draft")
     ClaimFactory(incident=c)
     metrics.metrics_recompute_all(now=NOW)
@@ -85,14 +86,19 @@ def test_norm_shares_count_met_uncertain_and_missed(world):
         "share_at_most": 0.25,
     }
     assert shares["project-zero"]["met"] == 0 and shares["project-zero"]["missed"] == 4
-    assert "gdpr-art-33" not in shares  # a norm no metric measures
+    assert "gdpr-art-33" not in shares  # it applies to the regulator metric only, not to the notice
 
 
 def test_dimensions_vendor_reporter_and_year(world):
     assert aggregate(dimension="vendor", organization=world["v1"]).incident_count == 2
     assert aggregate(dimension="vendor", organization=world["v2"]).incident_count == 2
-    # discoverer and notifier of the same incident: counted once
+    # the reporter groups of the notice: each publishing reporter with its own notice (§6)
     assert aggregate(dimension="reporter", organization=world["r1"]).incident_count == 2
+    assert aggregate(dimension="reporter", organization=world["r1"]).no_notice_count == 0
+    # no other metric here has a reporter dimension (the discovery metrics have no events here)
+    assert set(MetricAggregate.objects.filter(dimension="reporter").values_list("metric", flat=True)) == {
+        "notice_to_publication"
+    }
     assert aggregate(dimension="year", year=2020).incident_count == 2
     assert aggregate(dimension="year", year=2021).incident_count == 2
     assert not MetricAggregate.objects.filter(view="public", dimension="year", year=2019).exists()
@@ -187,6 +193,8 @@ def test_response_aggregates_api(client, world):
             "claims": 2,
             "stance_counts": {"awaiting_response": 1, "denied": 1},
             "stance_shares": {"awaiting_response": 0.5, "denied": 0.5},
+            "responded": 1,
+            "median_response_seconds": 3 * DAY,
             "computed_at": body["results"][0]["computed_at"],
         }
     ]
@@ -237,9 +245,27 @@ def test_an_unchanged_world_keeps_its_aggregates_and_open_figures_still_advance(
 def test_a_new_reporter_rebuilds_the_aggregates(world):
     incident = Incident.objects.filter(vendor=world["v2"], status="published").first()
     newcomer = OrganizationFactory(slug="newcomer", kind="researcher")
-    ParticipantFactory(incident=incident, organization=newcomer, role="notifier")  # no task: the hourly run catches it
+    # no task: the hourly run catches it
+    EventFactory(incident=incident, kind="published", at="2021-02-20", precision="day", actor=newcomer)
     assert full_run_aggregates(NOW + timedelta(hours=1)) != "unchanged"
-    assert aggregate(dimension="reporter", organization=newcomer).incident_count == 1
+    row = aggregate(dimension="reporter", organization=newcomer)  # it published with no notice (§4.2)
+    assert (row.incident_count, row.no_notice_count, row.median_seconds) == (1, 1, None)
+    assert row.norm_shares["cert-cc"]["missed"] == 1  # no notice gave less than every window
+
+
+def test_a_new_discoverer_rebuilds_the_discovery_aggregates(world):
+    incident = Incident.objects.filter(vendor=world["v2"], status="published").first()
+    EventFactory(incident=incident, kind="discovered", at="2020-12-20", precision="day")
+    full_run_aggregates(NOW + timedelta(hours=1))
+    newcomer = OrganizationFactory(slug="finder", kind="researcher")
+    ParticipantFactory(incident=incident, organization=newcomer, role="discoverer")
+    assert full_run_aggregates(NOW + timedelta(hours=2)) != "unchanged"
+    row = aggregate(dimension="reporter", organization=newcomer, metric="discovery_to_notice")
+    assert row.incident_count == 1
+    # a notifier only is no reporter of the discovery metrics
+    assert not MetricAggregate.objects.filter(
+        dimension="reporter", organization=world["r1"], metric="discovery_to_notice"
+    ).exists()
 
 
 def test_a_changed_closed_figure_rebuilds_the_aggregates(world):

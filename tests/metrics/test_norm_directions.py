@@ -27,13 +27,20 @@ def comparison(row, metric, norm):
 
 
 def test_a_fourteen_minute_notice_missed_project_zero_and_reads_gave_less_notice():
-    ipvm = figure(-33_720, 900, nominal=840)  # Wyze: IPVM's 14 minutes, bounds either side of zero
+    ipvm = figure(780, 900, nominal=840)  # Wyze: IPVM's own notice (§4.2)
     found = comparison(ipvm, "notice_to_publication", PROJECT_ZERO)
     assert (found["direction"], found["outcome"], found["met"]) == ("at_least", "missed", False)
     assert figures.norm_verdict_text(ipvm, "notice_to_publication", PROJECT_ZERO) == (
         "gave less notice than Project Zero's 90 days (14 minutes, 0.01 % of the window)"
     )
     assert "within" not in figures.norm_verdict_text(ipvm, "notice_to_publication", CERT_CC)
+    # the incident's notice, bounds either side of zero: the range is quoted, with no share of a
+    # nominal the words do not state (§8)
+    incident = figure(-33_720, 900, nominal=840)
+    assert comparison(incident, "notice_to_publication", PROJECT_ZERO)["outcome"] == "missed"
+    assert figures.norm_verdict_text(incident, "notice_to_publication", PROJECT_ZERO) == (
+        "gave less notice than Project Zero's 90 days (between 9 hours 22 minutes before and 15 minutes after)"
+    )
 
 
 def test_a_notice_of_exactly_45_days_met_cert_cc():

@@ -30,19 +30,6 @@ def json_ld(value, element_id):
 
 METRIC_LABELS = dict(Metric.choices)
 
-# How each metric reads as a phrase around its duration: "14 minutes' notice".
-METRIC_PHRASES = {
-    "notice_to_publication": "{}' notice before publication",
-    "exposure_duration": "{} of exposure",
-    "time_to_discovery": "{} before discovery",
-    "discovery_to_notice": "{} from discovery to notice",
-    "notice_to_acknowledgement": "{} from notice to acknowledgement",
-    "publication_to_vendor_awareness": "{} from publication to the vendor becoming aware",
-    "notice_to_remediation": "{} from notice to a fix",
-    "publication_to_statement": "{} from publication to a vendor statement",
-    "awareness_to_user_notification": "{} from awareness to telling users",
-}
-
 
 def duration_text(seconds):
     if seconds is None:
@@ -62,31 +49,38 @@ def metric_label(metric):
 
 
 @register.simple_tag
-def metric_sentence(row):
-    """'14 minutes' notice before publication (between 13 and 15 minutes)' for an IncidentMetric-like row."""
-    nominal = duration_text(row.nominal_seconds)
-    if row.nominal_seconds == 0 and row.min_seconds == 0 and row.max_seconds == 0:
-        nominal = "no time"
-    phrase = METRIC_PHRASES.get(row.metric, "{}").format(nominal)
-    if row.nominal_seconds < 0:
-        phrase = (
-            f"{duration_text(-row.nominal_seconds)}: the end came before the start ({METRIC_LABELS.get(row.metric)})"
-        )
-    if row.open:
-        return f"not reached yet: {nominal} so far"
-    if row.min_seconds != row.max_seconds:
-        phrase += f" ({figures.range_text(row.min_seconds, row.max_seconds)})"
-    return phrase
+def metric_sentence(row, as_of=None):
+    """A stored figure in the words of time-and-metrics.md §8 (`figures.describe_open`).
+
+    "14 minutes (between 13 and 15 minutes)"; "between 9 hours 22 minutes before and 15
+    minutes after"; an open figure as a lower bound: "at least 2 days after
+    publication, by 29 December 2019" (`as_of`: a date or datetime, or its text).
+    """
+    if hasattr(as_of, "strftime"):
+        as_of = f"{as_of.day} {as_of:%B %Y}"
+    return figures.describe_open(row, row.metric, as_of=as_of or None)
 
 
 @register.simple_tag
 def norm_verdict(row, norm):
-    """Where a metric stands against a norm, in the norm's direction and honest about the bounds (§5.2).
+    """Where a figure stands against a norm, in the norm's direction and honest about the bounds (§5.2).
 
     "gave less notice than Project Zero's 90 days (14 minutes, 0.01 % of the window)":
     `figures.norm_verdict_text`, the outcome `figures.norm_comparisons` decides.
     """
-    return figures.norm_verdict_text(row, row.metric, norm, figure_text=duration_text(row.nominal_seconds))
+    return figures.norm_verdict_text(row, row.metric, norm)
+
+
+@register.simple_tag
+def notice_sentence(notice):
+    """One publishing reporter's notice (a stored ReporterNotice) as a sentence: `figures.notice_sentence`."""
+    return figures.notice_sentence(notice.organization.name, figures.NO_NOTICE if notice.no_notice else notice)
+
+
+@register.simple_tag
+def notice_verdicts(notice, norms):
+    """[(norm, outcome, words)] of one reporter's notice against the notice norms: `figures.notice_verdicts`."""
+    return figures.notice_verdicts(figures.NO_NOTICE if notice.no_notice else notice, norms)
 
 
 @register.simple_tag
@@ -128,3 +122,73 @@ def count_text(value, approximate=False):
     if value is None:
         return "unknown"
     return f"about {intcomma(value)}" if approximate else intcomma(value)
+
+
+def independent_count(sources):
+    """How many independent lines of reporting the sources are: a source repeating another counts with it.
+
+    Sources (anything with `pk` and `based_on_id`) are grouped by their root, `based_on_id or pk`, and the
+    distinct roots counted; the same source twice counts once. One level is enough: `based_on` is mostly a
+    "via" to an original, and following a longer chain would cost a query per step (`based_on` is not
+    loaded with the citations). So in a chain C -> B -> A all cited, C and B share the root B while A is
+    its own: two lines, not one. A source based on one that is not itself cited still counts as one line
+    (its root is that other source), and two sources based on the same uncited one count as one.
+    """
+    return len({s.based_on_id or s.pk for s in {s.pk: s for s in sources}.values()})
+
+
+def corroboration_text(total, independent):
+    """'2 sources, both independent', '3 sources, 2 independent: one repeats another's reporting'; '' under 2."""
+    if total < 2:
+        return ""
+    if independent >= total:
+        return f"{total} sources, {'both' if total == 2 else 'all'} independent"
+    repeats = total - independent
+    why = "one repeats another's reporting" if repeats == 1 else f"{repeats} repeat others' reporting"
+    return f"{total} sources, {independent} independent: {why}"
+
+
+@register.filter
+def corroboration(citations):
+    """How many of the distinct sources behind the citations are independent, in words ('' under 2 sources).
+
+    Only iterates what it is given (prefetched citation rows with their source): no query of its own.
+    """
+    sources = {c.source_id: c.source for c in citations or ()}
+    return corroboration_text(len(sources), independent_count(sources.values()))
+
+
+@register.simple_tag
+def median_words(summary, metric=None):
+    """A group's median in the words of time-and-metrics.md §8, its bounds the median's bounds (§6).
+
+    "14 minutes (between 13 and 15 minutes)"; a median whose bounds straddle the start reads as
+    the range only: "between 9 hours 22 minutes before and 14 hours 39 minutes after the notice".
+    """
+    if summary.median is None:
+        return "—"
+    figure = {
+        "nominal_seconds": int(round(summary.median)),
+        "min_seconds": int(round(summary.median_min if summary.median_min is not None else summary.median)),
+        "max_seconds": int(round(summary.median_max if summary.median_max is not None else summary.median)),
+    }
+    return figures.describe_open(figure, metric)
+
+
+@register.simple_tag
+def notice_short(notice):
+    """A reporter's notice for a card: "14 minutes" (§8's point words, the bounds left to the page) or "none"."""
+    if notice.no_notice:
+        return "no notice"
+    return figures.describe(notice).split(" (")[0]
+
+
+@register.simple_tag
+def listing_notice(incident):
+    """An incident's own notice for a card, from its annotated bounds, in §8's words without the bounds' detail."""
+    figure = {
+        "nominal_seconds": incident.notice_seconds,
+        "min_seconds": incident.notice_min_seconds,
+        "max_seconds": incident.notice_max_seconds,
+    }
+    return figures.describe_open(figure, "notice_to_publication").split(" (")[0]
