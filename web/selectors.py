@@ -520,7 +520,8 @@ def compare_context(metric, by, sort=None, order=None):
         "metric": metric,
         "by": by,
         "norms": norms,
-        "overall": summary_of("All incidents", overall, norms, rows=rows),
+        # the overall row is the incidents' own figure: it has no reporters, so no "gave no notice"
+        "overall": SimpleNamespace(**vars(summary_of("All incidents", overall, norms, rows=rows)), is_overall=True),
         "groups": groups,
         "folded_groups": folded,
         "chart_groups": chart_groups,

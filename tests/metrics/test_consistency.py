@@ -205,8 +205,8 @@ def test_compare_table_lists_every_stored_group_with_its_stored_figures(client, 
         cells = f"{label} {row['incident_count']}"
         if row["open_count"]:
             cells += f" ({row['open_count']} open)"
-        if per_reporter:
-            cells += f" {row['no_notice_count']}"
+        if per_reporter:  # the overall row is the incidents' own figure: no reporters, no "gave no notice"
+            cells += f" {row['no_notice_count']}" if row is not overall else " —"
         median = "—"
         if row["median_seconds"] is not None:
             median = figures.describe_open(
