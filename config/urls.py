@@ -1,4 +1,4 @@
-"""Root URL configuration: the public site, the admin and the API."""
+"""Root URL configuration: the public site, the journalists' workspace, the admin and the API."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -6,5 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("config.api_urls")),
+    path("workspace/", include("web.workspace.urls")),
     path("", include("web.urls")),
 ]

@@ -23,6 +23,9 @@ from django.core.exceptions import PermissionDenied
 
 from .choices import IncidentStatus, PublicationStatus
 
+#: The newsroom's groups (made by migration 0002), from the least to the most trusted.
+NEWSROOM_ROLES = ("contributor", "editor", "admin")
+
 PUBLISH = "disclosure.publish_incident"
 RETRACT = "disclosure.retract_incident"
 DELETE_PUBLIC = "disclosure.delete_public_record"
