@@ -20,6 +20,7 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
+from disclosure.api.renderers import csv_cell
 from interchange.bundle import dumps, export_bundle
 from metrics import figures
 from metrics import selectors as metric_selectors
@@ -124,6 +125,17 @@ class _Echo:
         return value
 
 
+class _SafeWriter:
+    """A streaming CSV writer whose every cell goes through `csv_cell`: no spreadsheet formula runs from
+    a title or a statement, and numbers stay numbers."""
+
+    def __init__(self):
+        self._writer = csv.writer(_Echo())
+
+    def writerow(self, row):
+        return self._writer.writerow([csv_cell(value) for value in row])
+
+
 @public_page
 def compare_csv(request):
     """Every stored public figure of one metric that the aggregates summarise, one row per incident.
@@ -138,7 +150,7 @@ def compare_csv(request):
     norms = metric_selectors.metric_norms(metric)
     per_reporter = by == "reporter" and figures.REPORTER_DIMENSION.get(metric) == figures.PUBLISHING
     rows = selectors.reporter_notice_rows(norms) if per_reporter else selectors.compare_rows(metric, norms)
-    writer = csv.writer(_Echo())
+    writer = _SafeWriter()
     header = ["incident", "title", "vendor", "reporters", "year", "metric", "nominal_seconds", "min_seconds",
               "max_seconds", "open", "no_notice", "url", *(f"norm:{n.slug}" for n in norms)]  # fmt: skip
 
@@ -232,7 +244,7 @@ def download_figures_csv(request):
     """
     norms = metric_selectors.download_norms()
     metadata = metric_selectors.download_metadata(norms=norms)
-    writer = csv.writer(_Echo())
+    writer = _SafeWriter()
     url = {}
 
     def incident_url(slug):

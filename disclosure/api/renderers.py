@@ -28,13 +28,21 @@ def _flatten(value, prefix, out):
         out[prefix] = value
 
 
-def _cell(value):
+def csv_cell(value):
+    """One CSV cell: numbers stay numbers (a negative figure is not a formula), booleans are true/false,
+    and text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) is prefixed with a quote.
+    Every CSV the project writes (the API's, /compare.csv, the downloads) goes through it."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
     text = str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+_cell = csv_cell
 
 
 class CSVRenderer(BaseRenderer):
