@@ -21,6 +21,7 @@ db: install
 	$(BIN)/python manage.py import_bundle $(BUNDLE)
 
 run: db
+	@$(BIN)/python manage.py create_local_editor
 	@echo "Serving the tracker at http://127.0.0.1:8000/ (admin: make an account with 'manage.py createsuperuser')"
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(BIN)/python manage.py runserver 127.0.0.1:8000
 

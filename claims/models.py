@@ -56,7 +56,8 @@ class Response(RecordedTime):
     status = models.CharField(
         max_length=16,
         choices=PublicationStatus.choices,
-        default=PublicationStatus.PUBLISHED,
+        # Draft by default, like events and claims: nothing becomes public without someone choosing it.
+        default=PublicationStatus.DRAFT,
         help_text="A draft response is never public, even on a published claim.",
     )
     position = models.PositiveIntegerField(default=0, help_text="Order of the response in the claim's history.")

@@ -147,6 +147,20 @@ LOGOUT_REDIRECT_URL = "workspace:login"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Email ------------------------------------------------------------------
+# Password-reset and new-account mails. Unset EMAIL_HOST prints them on the console
+# (where `make run` serves); setting it sends them through that SMTP server.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Disclosure tracker <workspace@localhost>")
+
 # --- Celery ---------------------------------------------------------------
 # Unset CELERY_BROKER_URL means no broker: tasks run eagerly, in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
@@ -172,6 +186,10 @@ CELERY_BEAT_SCHEDULE = {
     "recompute-all-metrics": {
         "task": "metrics.tasks.recompute_all_metrics",
         "schedule": crontab(minute=7),
+    },
+    "lift-due-embargoes": {
+        "task": "disclosure.tasks.lift_due_embargoes",
+        "schedule": crontab(),  # every minute: an embargo's lift is logged within a minute of its instant
     },
 }
 

@@ -499,3 +499,27 @@ class CorrectionCitation(CitationBase):
 
     class Meta(CitationBase.Meta):
         pass
+
+
+class EmbargoLift(models.Model):
+    """The log of embargoes that lifted: an incident became public at `embargo_until`, seen at `lifted_at`.
+
+    An embargo lifts by itself (`Incident.objects.public()` compares it with the
+    time); the periodic task `disclosure.tasks.lift_due_embargoes` writes one row
+    per incident and embargo instant (the constraint makes it idempotent), and
+    a changed embargo that lifts again gets its own row. A system log, not a
+    record: never public, never edited.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="embargo_lifts")
+    embargo_until = models.DateTimeField(help_text="The instant the embargo was set to lift.")
+    lifted_at = models.DateTimeField(default=django_timezone.now, help_text="When the lift was logged.")
+
+    class Meta:
+        ordering = ["-embargo_until", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "embargo_until"], name="embargo_lift_unique"),
+        ]
+
+    def __str__(self):
+        return f"Embargo of {self.incident} lifted at {self.embargo_until:%Y-%m-%d %H:%M} UTC"

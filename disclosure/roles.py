@@ -52,6 +52,11 @@ def _require(user, perm, what):
         raise PermissionDenied(f"Your role may not {what}.")
 
 
+def _a(noun):
+    """ "a claim", "an event", "an incident": the article the messages need."""
+    return f"an {noun}" if noun[:1].lower() in "aeiou" else f"a {noun}"
+
+
 def _incident_public(incident):
     return incident is not None and incident.status in PUBLIC_STATUSES
 
@@ -95,7 +100,11 @@ def authorize_save(user, *, record, stored, changed):
     if stored is None:
         _require(user, _perm(record, "add"), f"add {record._meta.verbose_name_plural}")
         if is_public_facing(record):
-            _require(user, PUBLISH, f"add a {record._meta.verbose_name} the public can see (ask an editor)")
+            _require(user, PUBLISH, f"add {_a(record._meta.verbose_name)} the public can see (ask an editor)")
+        elif getattr(record, "status", None) in PUBLIC_STATUSES:
+            # Published inside a draft incident is not public yet, but it would become public
+            # with the incident, unreviewed: publishing any record is an editor's (docs/roles.md).
+            _require(user, PUBLISH, f"add {_a(record._meta.verbose_name)} already published (ask an editor)")
         if name == "incident" and record.embargo_until is not None:
             _require(user, PUBLISH, "set an embargo")
         if name == "incident" and record.status == IncidentStatus.RETRACTED:
@@ -107,11 +116,11 @@ def authorize_save(user, *, record, stored, changed):
             _require(user, RETRACT, "retract an incident or undo a retraction")
         # draft <-> review is a contributor's; anything to or from the public statuses is not.
         if {stored.status, record.status} & set(PUBLIC_STATUSES):
-            _require(user, PUBLISH, f"publish or unpublish a {record._meta.verbose_name}")
+            _require(user, PUBLISH, f"publish or unpublish {_a(record._meta.verbose_name)}")
     if "embargo_until" in changed:
         _require(user, PUBLISH, "set or lift an embargo")
     if changed - PRIVATE_FIELDS and (is_public_facing(stored) or is_public_facing(record)):
-        _require(user, PUBLISH, f"change a {record._meta.verbose_name} the public can see (ask an editor)")
+        _require(user, PUBLISH, f"change {_a(record._meta.verbose_name)} the public can see (ask an editor)")
 
 
 def authorize_delete(user, *, record):

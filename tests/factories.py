@@ -133,6 +133,7 @@ class ResponseFactory(RecordedTimeMixin, factory.django.DjangoModelFactory):
     responder = factory.LazyAttribute(lambda o: o.claim.incident.vendor)
     stance = "denied"
     statement = "No."
+    status = "published"
     at = "2020-03-04"
     precision = "day"
     position = factory.Sequence(lambda n: n)

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.html import escape
 
 from claims.models import STANCE_LABELS, Claim, ClaimCitation, ResponseCitation
 from claims.selectors import claims_visible_to, responses_visible_to
@@ -359,8 +360,9 @@ def timelinejs_document(incident, request):
     """TimelineJS3 JSON (https://timeline.knightlab.com/docs/json-format.html) of the public events."""
     events = []
     for e in incident.public_events:
-        citations = [c.source.title for c in e.citations.all()]
-        text = e.description + (f"<p>Sources: {'; '.join(citations)}</p>" if citations else "")
+        # TimelineJS renders `text` as HTML: what the record says is escaped, only our own markup is not.
+        citations = [escape(c.source.title) for c in e.citations.all()]
+        text = escape(e.description) + (f"<p>Sources: {'; '.join(citations)}</p>" if citations else "")
         events.append(
             {
                 "unique_id": e.key,
@@ -371,7 +373,7 @@ def timelinejs_document(incident, request):
         )
     return {
         "title": {
-            "text": {"headline": incident.title, "text": incident.summary},
+            "text": {"headline": escape(incident.title), "text": escape(incident.summary)},
             "unique_id": incident.slug,
         },
         "events": events,
@@ -635,3 +637,112 @@ def methodology_context():
         .first()
     )
     return {"norms": list(Norm.objects.all()), "example": example}
+
+
+# --- the workspace's preview: the public page, built from what the newsroom sees ----------
+
+
+def staff_incident_detail(slug, user, now=None):
+    """One incident as `user` (a newsroom role) sees it, loaded as `public_incident_detail` loads the
+    public one: every event, claim, response and correction, drafts included, under the same names
+    (`public_events`, `public_claims`, `public_responses`), so the public template renders it as is.
+    The vendor's stance counts draft responses too. A fixed number of queries; 404 when `user` may not
+    see the incident."""
+    cited = lambda model: model.objects.select_related("source", "source__outlet").order_by("position", "id")  # noqa: E731
+    queryset = (
+        incidents_visible_to(user, now)
+        .select_related("vendor")
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.select_related("organization")),
+            Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class")),
+            Prefetch(
+                "events",
+                queryset=events_visible_to(user, now)
+                .select_related("actor", "target")
+                .prefetch_related(Prefetch("citations", queryset=cited(EventCitation)))
+                .order_by("nominal", "position"),
+                to_attr="public_events",
+            ),
+            Prefetch(
+                "claims",
+                queryset=claims_visible_to(user, now)
+                .with_vendor_stance(public=False)
+                .select_related("claimant")
+                .prefetch_related(
+                    Prefetch("citations", queryset=cited(ClaimCitation)),
+                    Prefetch(
+                        "responses",
+                        queryset=responses_visible_to(user, now)
+                        .select_related("responder")
+                        .prefetch_related(Prefetch("citations", queryset=cited(ResponseCitation))),
+                        to_attr="public_responses",
+                    ),
+                ),
+                to_attr="public_claims",
+            ),
+            Prefetch(
+                "corrections",
+                queryset=Correction.objects.prefetch_related(Prefetch("citations", queryset=cited(CorrectionCitation))),
+            ),
+        )
+    )
+    return get_object_or_404(queryset, slug=slug)
+
+
+def staff_incident_page_context(incident):
+    """`incident_page_context` for an incident loaded by `staff_incident_detail`: the same keys, with
+    the staff view's stored figures (every event counted, drafts included) and per-reporter notices."""
+    metrics = list(IncidentMetric.objects.filter(incident=incident, view=MetricView.STAFF))
+    metrics.sort(key=lambda m: figures.METRIC_ORDER.get(m.metric, 99))
+    notice = next((m for m in metrics if m.metric == Metric.NOTICE_TO_PUBLICATION), None)
+    all_norms = list(Norm.objects.all())
+    norms = metric_selectors.metric_norms(Metric.NOTICE_TO_PUBLICATION, all_norms)
+    reporter_notices = metric_selectors.incident_reporter_notices(incident, view=MetricView.STAFF)
+    for m in metrics:
+        skip = m.metric == Metric.NOTICE_TO_PUBLICATION and reporter_notices
+        m.verdicts = [] if skip else figures.metric_verdicts(m, all_norms)
+    as_of = _as_of(incident, metrics)
+    return {
+        "incident": incident,
+        "metrics": metrics,
+        "as_of": as_of,
+        "as_of_text": f"{as_of.day} {as_of:%B %Y}" if as_of else None,
+        "notice": notice,
+        "reporter_notices": reporter_notices,
+        "norms": norms,
+        "sources": _sources_of(incident),
+        "json_ld": _json_ld(incident, metrics, incident.get_absolute_url()),
+    }
+
+
+def staff_incident_parts(incident, user, now=None):
+    """The workspace's publish page: the incident's events and claims as `user` sees them (drafts
+    included), each with `citation_count`, each claim with `staff_responses`, and its embargo lifts
+    and corrections. Five queries, however many parts."""
+    from django.db.models import Count
+
+    events = (
+        events_visible_to(user, now)
+        .filter(incident=incident)
+        .annotate(citation_count=Count("citations"))
+        .order_by("nominal", "position", "id")
+    )
+    responses = (
+        responses_visible_to(user, now)
+        .select_related("responder")
+        .annotate(citation_count=Count("citations"))
+        .order_by("position", "id")
+    )
+    claims = (
+        claims_visible_to(user, now)
+        .filter(incident=incident)
+        .annotate(citation_count=Count("citations"))
+        .prefetch_related(Prefetch("responses", queryset=responses, to_attr="staff_responses"))
+        .order_by("position", "id")
+    )
+    return {
+        "events": list(events),
+        "claims": list(claims),
+        "corrections": list(incident.corrections.all()),
+        "lifts": list(incident.embargo_lifts.all()),
+    }

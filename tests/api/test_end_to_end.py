@@ -104,6 +104,7 @@ def test_a_script_logs_publishes_and_reads_the_metrics_of_an_incident(editor, dj
             "stance": "disputed",
             "statement": "It was a test system.",
             "time": {"at": "2024-05-03", "precision": "day"},
+            "status": "published",  # a response is a draft unless it says otherwise, like events and claims
             "citations": [{"source": "finders-blog"}],
         },
         201,

@@ -103,11 +103,24 @@ MATRIX = [
         {"responder": "acme", "stance": "denied", "time": TIME, "status": "draft"},
         CREATE,
     ),
-    ("POST", f"{P}/claims/leak/responses/", {"responder": "acme", "stance": "denied", "time": TIME}, UNCITED),
+    # no status: a draft, like an event or a claim (anyone in the newsroom may add one)
+    ("POST", f"{P}/claims/leak/responses/", {"responder": "acme", "stance": "no_comment", "time": TIME}, CREATE),
     (
         "POST",
         f"{P}/claims/leak/responses/",
-        {"responder": "acme", "stance": "denied", "time": TIME, "citations": [{"source": "article"}]},
+        {"responder": "acme", "stance": "denied", "time": TIME, "status": "published"},
+        UNCITED,
+    ),
+    (
+        "POST",
+        f"{P}/claims/leak/responses/",
+        {
+            "responder": "acme",
+            "stance": "denied",
+            "time": TIME,
+            "status": "published",
+            "citations": [{"source": "article"}],
+        },
         PUBLISHERS_CREATE,
     ),
     ("PATCH", f"{P}/claims/leak/responses/{{response}}/", {"statement": "Edited."}, PUBLISHERS_EDIT),

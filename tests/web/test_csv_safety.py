@@ -42,3 +42,17 @@ def test_compare_and_download_csvs_escape_formulas(client):
         cells = [cell for row in rows[1:] for cell in row]
         assert not any(cell.startswith(("=", "+", "@")) for cell in cells), url
         assert "-3600" in cells, url  # a negative figure stays a number
+
+
+def test_timeline_json_escapes_what_the_record_says(client):
+    from tests.factories import EventCitationFactory, SourceFactory
+
+    incident = IncidentFactory(title="<b>Bold</b> title", summary="<img src=x onerror=alert(1)>")
+    event = EventFactory(incident=incident, kind="published", description="<script>alert(1)</script> text")
+    EventCitationFactory(event=event, source=SourceFactory(title="<i>Source</i>"))
+    body = client.get(f"/incidents/{incident.slug}/timeline.json").json()
+    text = body["events"][0]["text"]["text"]
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    assert "&lt;i&gt;Source&lt;/i&gt;" in text and text.endswith("</p>")  # our own markup stays
+    assert body["title"]["text"]["headline"] == "&lt;b&gt;Bold&lt;/b&gt; title"
+    assert "<img" not in body["title"]["text"]["text"]
