@@ -7,10 +7,12 @@ needs nothing but Python.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -31,13 +33,20 @@ def env_list(name, default):
 
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
+# Production is said out loud: DJANGO_DEBUG=0 (or DJANGO_PRODUCTION=1). With neither, the project
+# runs in its embedded default (a first look, the test suite): no HTTPS, a local key.
+PRODUCTION = env_bool("DJANGO_PRODUCTION") or ("DJANGO_DEBUG" in os.environ and not DEBUG)
 
+_LOCAL_KEY = "insecure-local-development-key-not-for-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and os.environ.get("DJANGO_REQUIRE_SECRET_KEY"):
-        raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production.")
-    # A fixed key for local use only; production sets DJANGO_SECRET_KEY.
-    SECRET_KEY = "insecure-local-development-key-not-for-production"
+if PRODUCTION and (len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY == _LOCAL_KEY):
+    # The founding case is one switched-off protection: production never starts on a weak or
+    # published key. `python -c "import secrets; print(secrets.token_urlsafe(50))"` makes one.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set to a strong secret (50 or more varied characters) in production "
+        "(DJANGO_DEBUG=0). Make one with: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
+SECRET_KEY = SECRET_KEY or _LOCAL_KEY  # local use only: the embedded default and DJANGO_DEBUG=1
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
@@ -58,6 +67,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    "csp",
+    "axes",
     "simple_history",
     "disclosure",
     "claims",
@@ -68,6 +79,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
+    "config.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -77,6 +91,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 # History is written by the services (which name the user); restoring an old version
@@ -105,6 +120,9 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+        # A persistent connection is checked before each request reuses it: a database restart
+        # costs a reconnect, not a 500.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -141,11 +159,85 @@ STORAGES = {
     },
 }
 
+# --- HTTPS and cookies (production) ---------------------------------------------------
+# Behind a TLS proxy that redirects to HTTPS itself, DJANGO_SECURE_SSL_REDIRECT=0; a proxy that
+# sets X-Forwarded-Proto is trusted only when DJANGO_TRUST_X_FORWARDED_PROTO=1 says so.
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO"):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy (django-csp) ---------------------------------------------
+# Nothing inline, nothing from elsewhere: every script, style, font and image is the site's
+# own (htmx is configured in a <meta> so that it injects no inline style). The API's docs
+# pages loosen only style-src, for the styles Swagger UI and Redoc set (config/api_urls.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+#: What the browser features the site never uses are turned off for (Permissions-Policy).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
+
 LOGIN_URL = "workspace:login"
 LOGIN_REDIRECT_URL = "workspace:dashboard"
 LOGOUT_REDIRECT_URL = "workspace:login"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds the API's and the login's throttle counts: with several processes or nodes they
+# must share one store, so production sets DJANGO_CACHE_URL (e.g. redis://127.0.0.1:6379/1). Unset,
+# each process counts alone (the embedded default).
+if os.environ.get("DJANGO_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DJANGO_CACHE_URL"],
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Sign-in throttling (django-axes) -------------------------------------------------
+# Five wrong passwords for one account from one address lock that pair out for 15 minutes:
+# an attacker cannot guess on, and cannot lock the account's owner out from elsewhere, or forever.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("DJANGO_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("DJANGO_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Attempts are counted in the database (axes.handlers.database), shared by every process.
+AXES_LOCKOUT_TEMPLATE = "workspace/accounts/locked_out.html"
+# The client's address: REMOTE_ADDR, or the one DJANGO_NUM_PROXIES trusted proxies put in front of it.
+NUM_PROXIES = int(os.environ.get("DJANGO_NUM_PROXIES", "0"))
+AXES_IPWARE_PROXY_COUNT = NUM_PROXIES or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if NUM_PROXIES else ["REMOTE_ADDR"]
 
 # --- Email ------------------------------------------------------------------
 # Password-reset and new-account mails. Unset EMAIL_HOST prints them on the console
@@ -215,6 +307,9 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # 0: the address the connection came from; a client-sent X-Forwarded-For is never trusted
+    # unless DJANGO_NUM_PROXIES says how many proxies of ours stand in front.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("DJANGO_API_ANON_RATE", "120/minute"),
         "user": os.environ.get("DJANGO_API_USER_RATE", "1200/minute"),
@@ -251,10 +346,9 @@ DATA_LICENCE = os.environ.get(
     'Been Pwned" with a link); VERIS Community Database (credit "VERIS Community Database").',
 )
 
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", default=False)
+# Secure cookies outside production too when asked (a staging site over HTTPS with DEBUG on).
+if env_bool("DJANGO_SECURE_COOKIES"):
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = True
 
 LOGGING = {
     "version": 1,

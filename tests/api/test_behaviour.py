@@ -192,6 +192,26 @@ def test_too_many_anonymous_requests_are_answered_429_with_retry_after(monkeypat
     assert response.json()["errors"][0]["message"].startswith("Request was throttled")
 
 
+def test_a_rotating_forwarded_for_header_does_not_escape_the_throttle(monkeypatch, anon_client):
+    """The client's address is the connection's (NUM_PROXIES 0): an X-Forwarded-For it sends is not believed."""
+    monkeypatch.setattr(AnonRateThrottle, "rate", "2/minute", raising=False)
+    cache.clear()
+    codes = [anon_client.get("/api/v1/data-classes/", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}").status_code for n in range(3)]
+    assert codes == [200, 200, 429]
+
+
+def test_behind_trusted_proxies_the_address_they_saw_counts(monkeypatch, anon_client, settings):
+    from rest_framework.settings import api_settings
+
+    monkeypatch.setattr(AnonRateThrottle, "rate", "1/minute", raising=False)
+    monkeypatch.setattr(api_settings, "NUM_PROXIES", 1)
+    cache.clear()
+    first = anon_client.get("/api/v1/data-classes/", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    other = anon_client.get("/api/v1/data-classes/", HTTP_X_FORWARDED_FOR="198.51.100.2")
+    again = anon_client.get("/api/v1/data-classes/", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert (first.status_code, other.status_code, again.status_code) == (200, 200, 429)
+
+
 def test_authenticated_callers_have_their_own_higher_budget(monkeypatch, editor):
     monkeypatch.setattr(AnonRateThrottle, "rate", "1/minute", raising=False)
     client = token_client(editor)

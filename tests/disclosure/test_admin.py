@@ -19,6 +19,8 @@ def test_changelist_and_add_form_open(superuser_client, wyze, model):
     opts = model._meta
     changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     assert superuser_client.get(changelist).status_code == 200
+    if opts.app_label == "axes":  # django-axes' sign-in records are read-only: nobody adds one by hand
+        return
     assert superuser_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add")).status_code == 200
 
 

@@ -27,7 +27,6 @@ RESOURCES = {
     "public_bundle": ("api-v1:bundle-public", "everything public as one bundle"),
     "schema": ("api-schema", "the OpenAPI schema"),
     "docs": ("api-docs", "the API's documentation (Swagger UI)"),
-    "redoc": ("api-redoc", "the API's documentation (ReDoc)"),
 }
 
 ApiRootSerializer = inline_serializer(

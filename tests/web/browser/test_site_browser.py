@@ -68,11 +68,13 @@ def test_search_filter_and_paginate(browser, site, javascript):
     page.goto(f"{site}/incidents/")
     assert page.locator(".results-count").inner_text() == "25 incidents"
     if javascript:
-        page.wait_for_function("window.htmx !== undefined")
+        # (string predicates need eval, which the site's CSP forbids: wait with locators and evaluate)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.htmx !== undefined")
         page.evaluate("window.liveRegion = document.querySelector('[aria-live]')")
         with page.expect_request(lambda r: r.headers.get("hx-request") == "true"):
             page.locator("#id_reporter").select_option("ipvm")
-        page.wait_for_function("document.querySelector('.results-count').textContent.trim() === '1 incident'")
+        sync_api.expect(page.locator(".results-count")).to_have_text("1 incident")
         assert "reporter=ipvm" in page.url  # the URL follows the swap
         # The swap happened inside the live region, which is the same element as before it.
         assert page.evaluate(
@@ -87,13 +89,13 @@ def test_search_filter_and_paginate(browser, site, javascript):
     page.locator("#id_q").fill("Alexa")
     page.locator("#id_q").press("Enter")
     page.wait_for_url(re.compile(r"q=Alexa"))
-    page.wait_for_function("document.querySelector('.results-count').textContent.includes('Alexa')")
+    sync_api.expect(page.locator(".results-count")).to_contain_text("Alexa")
     assert "Wyze leaves a copy" in page.locator("#results").inner_text()
 
     page.goto(f"{site}/incidents/")
     page.locator(".pager a[rel=next]").click()
     page.wait_for_url(re.compile(r"page=2"))
-    page.wait_for_function("document.querySelector('.pager span').textContent.includes('Page 2 of 2')")
+    sync_api.expect(page.locator(".pager span").first).to_contain_text("Page 2 of 2")
     if javascript:
         assert page.evaluate("document.querySelector('#id_q') !== null")  # swapped in place, the form stayed
     context.close()

@@ -216,7 +216,9 @@ def test_an_admin_deactivates_and_switches_back_on(client, admin_user, editor):
     client.post(reverse("workspace:account-deactivate", args=[editor.pk]))
     editor.refresh_from_db()
     assert not editor.is_active
-    assert client.login(username="editor", password="pw-editor") is False
+    client.logout()
+    client.post(reverse("workspace:login"), {"username": "editor", "password": "pw-editor"})
+    assert "_auth_user_id" not in client.session  # a deactivated account cannot sign in
     client.force_login(admin_user)
     client.post(reverse("workspace:account-reactivate", args=[editor.pk]))
     editor.refresh_from_db()
