@@ -6,6 +6,9 @@ condition to the one query and none runs a query of its own.
 """
 
 import django_filters
+from django.db.models import Q
+
+from disclosure.querysets import search_terms
 
 from .models import STANCE_LABELS, Claim
 
@@ -15,7 +18,7 @@ STANCE_CHOICES = list(STANCE_LABELS.items())
 class ClaimFilter(django_filters.FilterSet):
     """Filters public claims; `stance` is the incident vendor's current public stance."""
 
-    q = django_filters.CharFilter(field_name="statement", lookup_expr="icontains", label="Search")
+    q = django_filters.CharFilter(method="filter_q", label="Search")
     stance = django_filters.ChoiceFilter(method="filter_stance", choices=STANCE_CHOICES, label="Vendor's stance")
     category = django_filters.ChoiceFilter(choices=Claim.Category.choices, label="Category")
     claimant = django_filters.CharFilter(field_name="claimant__slug", label="Claimant")
@@ -25,6 +28,13 @@ class ClaimFilter(django_filters.FilterSet):
     class Meta:
         model = Claim
         fields = []
+
+    def filter_q(self, queryset, name, value):
+        """Every word in the statement (a bounded number of words: `search_terms`)."""
+        condition = Q()
+        for term in search_terms(value):
+            condition &= Q(statement__icontains=term)
+        return queryset.filter(condition)
 
     def filter_stance(self, queryset, name, value):
         if "vendor_stance" not in queryset.query.annotations:

@@ -1,10 +1,20 @@
 """Claims made about an incident, and the responses to them, kept in order."""
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from disclosure.models import CitationBase, Incident, Organization, PublicationStatus, RecordedTime, slug_validator
+from disclosure.models import (
+    NOTES_TEXT,
+    SHORT_TEXT,
+    CitationBase,
+    Incident,
+    Organization,
+    PublicationStatus,
+    RecordedTime,
+    slug_validator,
+)
 
 from .choices import AWAITING_RESPONSE, STANCE_LABELS, ClaimCategory, Stance
 from .querysets import ClaimQuerySet, ResponseQuerySet
@@ -17,11 +27,16 @@ class Claim(RecordedTime):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims")
     key = models.SlugField(max_length=150, validators=[slug_validator])
-    statement = models.TextField()
+    statement = models.TextField(max_length=SHORT_TEXT, validators=[MaxLengthValidator(SHORT_TEXT)])
     claimant = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="claims")
     category = models.CharField(max_length=24, choices=Category.choices)
     status = models.CharField(max_length=16, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT)
-    private_notes = models.TextField(blank=True, help_text="Never shown publicly or exported publicly.")
+    private_notes = models.TextField(
+        blank=True,
+        max_length=NOTES_TEXT,
+        validators=[MaxLengthValidator(NOTES_TEXT)],
+        help_text="Never shown publicly or exported publicly.",
+    )
     position = models.PositiveIntegerField(default=0)
 
     objects = ClaimQuerySet.as_manager()
@@ -52,7 +67,7 @@ class Response(RecordedTime):
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="responses")
     responder = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="responses")
     stance = models.CharField(max_length=24, choices=Stance.choices)
-    statement = models.TextField(blank=True)
+    statement = models.TextField(blank=True, max_length=SHORT_TEXT, validators=[MaxLengthValidator(SHORT_TEXT)])
     status = models.CharField(
         max_length=16,
         choices=PublicationStatus.choices,

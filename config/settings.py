@@ -78,6 +78,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
@@ -132,6 +133,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # takes its lock when it begins, so two writers queue instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         init_command="PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", transaction_mode="IMMEDIATE"
+    )
+# On PostgreSQL a web node can bound every statement (milliseconds): a pathological public query
+# is cut off instead of holding a worker. Set it for the web nodes, not for the Celery workers,
+# whose full recompute reads large batches (docs/deploy.md).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DJANGO_STATEMENT_TIMEOUT"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={int(os.environ['DJANGO_STATEMENT_TIMEOUT'])}"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -214,8 +222,10 @@ LOGOUT_REDIRECT_URL = "workspace:login"
 if os.environ.get("DJANGO_CACHE_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down: a read misses, a write is dropped; pages keep answering (config/cache.py).
+            "BACKEND": "config.cache.ForgivingRedisCache",
             "LOCATION": os.environ["DJANGO_CACHE_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -274,16 +284,28 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 600
 CELERY_TASK_TIME_LIMIT = 660
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis hands an unacknowledged task to another worker after this long: a task whose worker was
+# killed runs again within 10 minutes, not an hour. A full recompute that really runs longer may
+# then run twice at once: every task is idempotent and the recompute serialises on row locks.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))}
 CELERY_BEAT_SCHEDULE = {
     "recompute-all-metrics": {
         "task": "metrics.tasks.recompute_all_metrics",
         "schedule": crontab(minute=7),
+    },
+    "fail-stale-recompute-runs": {
+        "task": "metrics.tasks.fail_stale_runs",
+        "schedule": crontab(minute="*/5"),
     },
     "lift-due-embargoes": {
         "task": "disclosure.tasks.lift_due_embargoes",
         "schedule": crontab(),  # every minute: an embargo's lift is logged within a minute of its instant
     },
 }
+
+# The largest request body accepted (a bundle posted to the API included): larger ones are
+# answered 413 in the API's error format (docs/api.md). The workspace's upload has its own limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DJANGO_MAX_BODY_BYTES", str(10 * 1024 * 1024)))
 
 # --- REST framework -------------------------------------------------------
 REST_FRAMEWORK = {
@@ -293,6 +315,8 @@ REST_FRAMEWORK = {
     ],
     # Deny by default: every view states what it allows.
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # JSON only, refusing NUL, lone surrogates and deep nesting with their paths (disclosure/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["disclosure.api.parsers.SafeJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "disclosure.api.pagination.BoundedPageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -350,10 +374,17 @@ DATA_LICENCE = os.environ.get(
 if env_bool("DJANGO_SECURE_COOKIES"):
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE = True
 
+# JSON lines with the request id in production (DJANGO_LOG_FORMAT=json|text; config/logs.py).
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "json" if PRODUCTION else "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JsonFormatter"},
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 

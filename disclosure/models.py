@@ -6,7 +6,7 @@ decided in `querysets.py`; writes go through `services.py`.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -37,6 +37,13 @@ slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     "Use lower-case letters, digits and single hyphens (for example 'acme-labs').",
 )
+
+
+# Every text the public reads has a bound: a 50 MB summary once made /incidents/ weigh 73 MB.
+# Enforced by full_clean (the services), the API's serializers and the forms.
+SHORT_TEXT = 5_000  # a quote, a statement, a notice, a correction
+LONG_TEXT = 20_000  # a summary, a description
+NOTES_TEXT = 50_000  # private notes
 
 
 def margin_validator(value):
@@ -171,7 +178,7 @@ class Organization(Tracked):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     url = models.URLField(blank=True)
     country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code, e.g. US.")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=LONG_TEXT, validators=[MaxLengthValidator(LONG_TEXT)])
 
     objects = OrganizationQuerySet.as_manager()
     history = HistoricalRecords()
@@ -252,7 +259,7 @@ class Incident(Tracked):
 
     slug = models.SlugField(max_length=150, unique=True, validators=[slug_validator])
     title = models.CharField(max_length=300)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=LONG_TEXT, validators=[MaxLengthValidator(LONG_TEXT)])
     vendor = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="incidents")
     timezone = models.CharField(
         max_length=64,
@@ -267,8 +274,18 @@ class Incident(Tracked):
     affected_count = models.PositiveBigIntegerField(null=True, blank=True)
     affected_count_approximate = models.BooleanField(default=False)
     exposed_system = models.CharField(max_length=300, blank=True)
-    private_notes = models.TextField(blank=True, help_text="Never shown publicly or exported publicly.")
-    retraction_notice = models.TextField(blank=True, help_text="Shown publicly when the incident is retracted.")
+    private_notes = models.TextField(
+        blank=True,
+        max_length=NOTES_TEXT,
+        validators=[MaxLengthValidator(NOTES_TEXT)],
+        help_text="Never shown publicly or exported publicly.",
+    )
+    retraction_notice = models.TextField(
+        blank=True,
+        max_length=SHORT_TEXT,
+        validators=[MaxLengthValidator(SHORT_TEXT)],
+        help_text="Shown publicly when the incident is retracted.",
+    )
     # `followed_until`: a recorded time, "the newsroom followed this story up to here"
     # (time-and-metrics.md §4.1); open metrics stop growing at its `hi`.
     followed_until_at = models.CharField(
@@ -379,7 +396,7 @@ class DataClass(Tracked):
 
     slug = models.SlugField(max_length=64, unique=True, validators=[slug_validator])
     name = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=LONG_TEXT, validators=[MaxLengthValidator(LONG_TEXT)])
 
     objects = DataClassQuerySet.as_manager()
     history = HistoricalRecords()
@@ -424,9 +441,14 @@ class Event(RecordedTime):
         Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="events_as_target"
     )
     channel = models.CharField(max_length=100, blank=True, help_text="email, support ticket, phone, ...")
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, max_length=LONG_TEXT, validators=[MaxLengthValidator(LONG_TEXT)])
     status = models.CharField(max_length=16, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT)
-    private_notes = models.TextField(blank=True, help_text="Never shown publicly or exported publicly.")
+    private_notes = models.TextField(
+        blank=True,
+        max_length=NOTES_TEXT,
+        validators=[MaxLengthValidator(NOTES_TEXT)],
+        help_text="Never shown publicly or exported publicly.",
+    )
     position = models.PositiveIntegerField(default=0)
 
     objects = EventQuerySet.as_manager()
@@ -452,7 +474,12 @@ class CitationBase(Tracked):
     """A source backing a record, with the source's own words and where they are."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="+")
-    quote = models.TextField(blank=True, help_text="The source's own words, verbatim.")
+    quote = models.TextField(
+        blank=True,
+        max_length=SHORT_TEXT,
+        validators=[MaxLengthValidator(SHORT_TEXT)],
+        help_text="The source's own words, verbatim.",
+    )
     locator = models.CharField(max_length=200, blank=True, help_text="paragraph 4, 02:13, page 2, ...")
     position = models.PositiveIntegerField(default=0)
 
@@ -479,7 +506,7 @@ class Correction(Tracked):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="corrections")
     date = models.DateField()
-    text = models.TextField()
+    text = models.TextField(max_length=SHORT_TEXT, validators=[MaxLengthValidator(SHORT_TEXT)])
     position = models.PositiveIntegerField(default=0)
 
     history = HistoricalRecords()

@@ -884,6 +884,11 @@ def _citations_out(citations, sources_used):
     return out
 
 
+def empty_bundle():
+    """A valid public bundle with nothing in it (a page past the end of the public export)."""
+    return {"format": FORMAT, "organizations": [], "sources": [], "incidents": []}
+
+
 def export_bundle(*, slugs=None, public=False, now=None):
     """The bundle of the given incidents (all when `slugs` is empty), as a dict.
 

@@ -253,6 +253,9 @@ class RecomputeRun(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of a running run (each batch); see fail_stale_runs."
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -367,7 +367,7 @@ def metrics_recompute_all(*, progress=None, run=None, now=None):
         run = RecomputeRun.objects.create(kind=RecomputeRun.Kind.FULL)
     ids = list(Incident.objects.order_by("pk").values_list("pk", flat=True))
     RecomputeRun.objects.filter(pk=run.pk).update(
-        state=RecomputeRun.State.RUNNING, started_at=now, total=len(ids), done=0
+        state=RecomputeRun.State.RUNNING, started_at=now, heartbeat_at=timezone.now(), total=len(ids), done=0
     )
     totals = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
     try:
@@ -376,7 +376,7 @@ def metrics_recompute_all(*, progress=None, run=None, now=None):
             for key, value in _recompute_batch(batch[0], batch[-1], now=now).items():
                 totals[key] += value
             done = offset + len(batch)
-            RecomputeRun.objects.filter(pk=run.pk).update(done=done)
+            RecomputeRun.objects.filter(pk=run.pk).update(done=done, heartbeat_at=timezone.now())
             if progress is not None:
                 progress(done, len(ids))
         totals.update(aggregates_recompute(now=now, skip_if_unchanged=True))
@@ -676,3 +676,24 @@ def _prune_runs(keep=200):
     )
     if old:
         RecomputeRun.objects.filter(pk__in=old).delete()
+
+
+#: A running run that shows no sign of life for this long lost its worker (a batch takes seconds).
+STALE_RUN_AFTER = timedelta(minutes=10)
+STALE_RUN_MESSAGE = (
+    "The worker running this recompute stopped (no progress for 10 minutes). Nothing was half-written: "
+    "each batch commits whole. The broker hands the task to another worker, or start it again."
+)
+
+
+def recompute_runs_fail_stale(*, now=None):
+    """Mark running runs whose worker died (no heartbeat for STALE_RUN_AFTER) as failed; return how many.
+
+    A `kill -9` leaves its run "running" forever otherwise. If the task is redelivered (the broker's
+    visibility timeout), the new attempt sets the same run running again and completes it.
+    """
+    now = now or timezone.now()
+    stale = RecomputeRun.objects.filter(state=RecomputeRun.State.RUNNING).filter(
+        Q(heartbeat_at__lt=now - STALE_RUN_AFTER) | Q(heartbeat_at__isnull=True, started_at__lt=now - STALE_RUN_AFTER)
+    )
+    return stale.update(state=RecomputeRun.State.FAILED, finished_at=now, summary={"error": STALE_RUN_MESSAGE})

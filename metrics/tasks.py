@@ -36,3 +36,9 @@ def recompute_all_metrics(self, run_id=None):
     """The periodic full recompute (celery beat), also started from the admin with a RecomputeRun to report to."""
     run = RecomputeRun.objects.filter(pk=run_id).first() if run_id else None
     metrics.metrics_recompute_all(run=run)
+
+
+@shared_task(bind=True, max_retries=3, soft_time_limit=60, time_limit=90, **RETRY)
+def fail_stale_runs(self):
+    """Every few minutes (celery beat): runs whose worker died are marked failed, not "running" forever."""
+    metrics.recompute_runs_fail_stale()

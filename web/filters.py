@@ -18,6 +18,7 @@ from claims.filters import ClaimFilter  # noqa: F401 (the site's /claims/ filter
 from claims.models import STANCE_LABELS
 from claims.selectors import claims_visible_to
 from disclosure.models import ExposedData, Participant
+from disclosure.querysets import search_terms
 from disclosure.selectors import events_visible_to
 from metrics.figures import AT_LEAST, AT_MOST, NORM_APPLICATIONS, REPORTER_ROLES, norm_direction
 from metrics.models import IncidentMetric, IncidentMetricSet, Metric, MetricView, Norm
@@ -144,7 +145,7 @@ class IncidentFilter(django_filters.FilterSet):
 
     def filter_q(self, queryset, name, value):
         condition = Q()
-        for term in value.split():
+        for term in search_terms(value):
             claims = claims_visible_to(None).filter(incident=OuterRef("pk"), statement__icontains=term)
             reporters = Participant.objects.filter(
                 incident=OuterRef("pk"), role__in=REPORTER_ROLES, organization__name__icontains=term

@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404
 from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +24,7 @@ from disclosure.selectors import incidents_visible_to, sees_everything
 
 from . import serializers as s
 from .exceptions import django_validation_detail
+from .parsers import SafeJSONParser
 from .permissions import ReadPublicWriteStaff
 from .renderers import CSVRenderer
 
@@ -46,7 +46,7 @@ class ApiViewMixin:
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [ReadPublicWriteStaff]
     # Bodies are JSON: nested recorded times and lists do not fit form encoding.
-    parser_classes = [JSONParser]
+    parser_classes = [SafeJSONParser]
     csv_actions = ("list",)
 
     @property

@@ -12,7 +12,9 @@ and 400, so a rule a service enforces reads the same through the API as in the
 workspace.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -58,7 +60,16 @@ def django_validation_detail(exc, field_map=None):
     return {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
 
 
+def body_limit_text():
+    """The request body limit in words: "2.5 MiB" (DATA_UPLOAD_MAX_MEMORY_SIZE)."""
+    return f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1024 / 1024:g} MiB"
+
+
 def api_exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        # Django would answer an HTML 400; a caller of the API gets its format, and the limit.
+        message = f"The request body is larger than the API accepts ({body_limit_text()}); send less at a time."
+        return Response(error_body([("", message)]), status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, LocatedError):
         return Response(error_body((p.path, p.message) for p in exc.problems), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):

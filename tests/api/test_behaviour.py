@@ -265,7 +265,7 @@ def test_a_bundle_with_a_nul_character_is_refused_with_its_path(wyze_document, e
     response = editor_client.post("/api/v1/bundles/", wyze_document, format="json")
     assert response.status_code == 400
     assert response.json()["errors"] == [
-        {"path": "organizations[0].name", "message": "text may not contain NUL characters."}
+        {"path": "organizations[0].name", "message": "Text may not hold a NUL character (\\u0000) or a lone surrogate."}
     ]
 
 
@@ -280,3 +280,57 @@ def test_a_staff_account_without_a_role_reads_only_what_the_public_reads(db, dja
     client.force_authenticate(django_user_model.objects.create_user("bare", is_staff=True))
     slugs = [row["slug"] for row in client.get("/api/v1/incidents/").json()["results"]]
     assert slugs == ["public-story"]
+
+
+def test_a_body_over_the_limit_is_a_413_in_the_api_format(settings, editor):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client = token_client(editor)
+    response = client.post(
+        "/api/v1/organisations/", {"slug": "big", "name": "Big", "description": "x" * 5000}, format="json"
+    )
+    assert response.status_code == 413
+    (error,) = response.json()["errors"]
+    assert error["path"] == "" and "larger than the API accepts" in error["message"]
+
+
+def test_the_public_bundle_comes_a_page_at_a_time_each_a_valid_bundle(anon_client, wyze):
+    from interchange.bundle import validate
+    from tests.factories import IncidentFactory
+
+    IncidentFactory.create_batch(3, vendor=wyze.vendor, status="published")
+    first = anon_client.get("/api/v1/bundles/public/", {"page_size": 2})
+    assert first.status_code == 200 and first["X-Total-Count"] == "4"
+    assert len(first.json()["incidents"]) == 2
+    assert 'rel="next"' in first["Link"] and "public" in first["Cache-Control"]
+    validate(first.json())
+    last = anon_client.get("/api/v1/bundles/public/", {"page_size": 2, "page": 2})
+    assert len(last.json()["incidents"]) == 2 and 'rel="prev"' in last["Link"] and 'rel="next"' not in last["Link"]
+    beyond = anon_client.get("/api/v1/bundles/public/", {"page": 9})
+    assert beyond.json()["incidents"] == []
+    assert anon_client.get("/api/v1/bundles/public/", {"page_size": 100000}).status_code == 200
+    bad = anon_client.get("/api/v1/bundles/public/", {"page": "-1"})
+    assert bad.status_code == 400 and bad.json()["errors"][0]["path"] == "page"
+
+
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ('{"slug": "nul", "name": "A\\u0000B", "kind": "vendor"}', "name"),
+        ('{"slug": "sur", "name": "A\\ud800B", "kind": "vendor"}', "name"),
+        ('{"slug": "deep", "name": "Deep", "kind": "vendor", "extra": ' + "[" * 40 + "]" * 40 + "}", "extra"),
+    ],
+    ids=["nul", "lone-surrogate", "nested"],
+)
+def test_text_the_database_cannot_take_is_a_located_400(editor, body, path):
+    client = token_client(editor)
+    response = client.generic("POST", "/api/v1/organisations/", body, content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][0]["path"].startswith(path)
+
+
+def test_nesting_that_would_exhaust_the_stack_is_a_400(editor):
+    client = token_client(editor)
+    body = "[" * 100_000 + "]" * 100_000
+    response = client.generic("POST", "/api/v1/bundles/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["errors"][0]["message"]

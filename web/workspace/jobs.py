@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
+from kombu.exceptions import OperationalError
 
 from interchange.bundle import BundleError, load_document
 from interchange.models import ImportJob
@@ -69,7 +70,7 @@ def import_upload(request):
         job = ImportJob.objects.create(
             filename=request.FILES["bundle"].name[:255], document=document, mode=mode, created_by=request.user
         )
-        transaction.on_commit(lambda: import_bundle_job.delay(job.pk))
+        transaction.on_commit(lambda: _send(import_bundle_job, job.pk, ImportJob, job.pk))
     return redirect("workspace:job-detail", kind="import", pk=job.pk)
 
 
@@ -79,8 +80,24 @@ def recompute(request):
     """Recompute every incident's metrics and the aggregates (idempotent; it changes no record)."""
     with transaction.atomic():
         run = RecomputeRun.objects.create(kind=RecomputeRun.Kind.FULL)
-        transaction.on_commit(lambda: recompute_all_metrics.delay(run.pk))
+        transaction.on_commit(lambda: _send(recompute_all_metrics, run.pk, RecomputeRun, run.pk))
     return redirect("workspace:job-detail", kind="recompute", pk=run.pk)
+
+
+UNREACHABLE = "The task queue could not be reached, so this job never started. Nothing changed; try again shortly."
+
+
+def _send(task, arg, model, pk):
+    """Queue a job's task; with the broker down, mark the job failed in plain words rather than answer a 500."""
+    try:
+        task.delay(arg)
+    except OperationalError:
+        if model is ImportJob:
+            model.objects.filter(pk=pk).update(
+                state=ImportJob.State.FAILED, errors=[{"path": "", "message": UNREACHABLE}]
+            )
+        else:
+            model.objects.filter(pk=pk).update(state=RecomputeRun.State.FAILED, summary={"error": UNREACHABLE})
 
 
 @workspace_page
