@@ -92,6 +92,11 @@ class MetricSerializer(serializers.Serializer):
     start_event = serializers.CharField(allow_null=True, help_text="Key of the event the metric starts at.")
     end_event = serializers.CharField(allow_null=True, help_text="Key of the event it ends at; null when open.")
     description = serializers.CharField(help_text="The figure in words, with its bounds and the first norm.")
+    as_of = serializers.DateTimeField(
+        required=False,
+        help_text="Only on an open figure: the instant it runs to (the end of the incident's followed_until, "
+        "else the time of computation; time-and-metrics.md §4.1, §9).",
+    )
     norms = NormComparisonSerializer(
         many=True, help_text="Each norm that applies to the metric, in its direction for it (time-and-metrics.md §5)."
     )
@@ -165,8 +170,9 @@ def reporter_payload(notice, norms):
     return data
 
 
-def metric_payload(row, norms, as_of_text=None):
-    return {
+def metric_payload(row, norms, as_of_text=None, as_of=None):
+    """One figure as §9 gives it; an open one adds `as_of`, the instant it runs to."""
+    payload = {
         "metric": row.metric,
         "label": row.get_metric_display(),
         "nominal_seconds": row.nominal_seconds,
@@ -178,6 +184,9 @@ def metric_payload(row, norms, as_of_text=None):
         "description": figures.describe_metric(row, norms, as_of=as_of_text),
         "norms": [_comparison(c) for c in figures.norm_comparisons(row, row.metric, norms)],
     }
+    if row.open:
+        payload["as_of"] = as_of or row.computed_at
+    return payload
 
 
 def _date_text(instant, tz):
@@ -218,7 +227,10 @@ class IncidentMetricsView(APIView):
             "view": view,
             "computed_at": (computed_at := max((r.computed_at for r in rows), default=None)),
             "as_of": (data_as_of := incident.followed_until_hi or computed_at),
-            "metrics": [metric_payload(r, norms, _date_text(data_as_of, incident.timezone)) for r in rows],
+            "metrics": [
+                metric_payload(r, norms, _date_text(data_as_of, incident.timezone), incident.followed_until_hi)
+                for r in rows
+            ],
             "reporters": [reporter_payload(n, norms) for n in incident_reporter_notices(incident, view)],
         }
         return Response(IncidentMetricsSerializer(data).data)

@@ -56,3 +56,14 @@ def test_the_embedded_default_needs_no_key_and_no_https():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False False"
+
+
+def test_postgresql_connections_run_without_jit_and_with_an_optional_statement_timeout():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; django.setup(); "
+        "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS']['options'])"
+    )
+    url = "postgres://postgres@127.0.0.1:5432/disclosure"
+    assert _run(code, DATABASE_URL=url).stdout.strip() == "-c jit=off"
+    timed = _run(code, DATABASE_URL=url, DJANGO_STATEMENT_TIMEOUT="15000")
+    assert timed.stdout.strip() == "-c jit=off -c statement_timeout=15000"

@@ -84,6 +84,7 @@ def test_the_spec_case_through_import_and_the_api(client, imported):
     assert (low, high, is_open) == (-(9 * 3600 + 22 * 60), 70 * 60, False)
     # §4.1: nothing acknowledged: open, to the end of followed_until
     assert by["notice_to_acknowledgement"]["open"] is True
+    assert by["notice_to_acknowledgement"]["as_of"] == "2019-12-31T08:00:00Z"  # §9: an open metric adds as_of
     assert body["as_of"] == "2019-12-31T08:00:00Z"
     # §4.2 and §9
     finders, bloggers = body["reporters"]

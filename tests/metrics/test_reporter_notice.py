@@ -39,8 +39,12 @@ def test_the_wyze_api_gives_each_reporter_its_own_notice(client, wyze):
     assert twelve["organization"] == "twelve-security" and twelve["no_notice"] is True
     assert "nominal_seconds" not in twelve and "min_seconds" not in twelve
     assert {n["outcome"] for n in twelve["norms"]} == {"missed"}
-    # open figures carry as_of: the end of followed_until (30 December 2019, Los Angeles)
+    # open figures carry as_of: the end of followed_until (30 December 2019, Los Angeles), each one
+    # too (§9), and a closed one has none
     assert body["as_of"] == "2019-12-31T08:00:00Z"
+    open_ones = [m for m in body["metrics"] if m["open"]]
+    assert open_ones and all(m["as_of"] == "2019-12-31T08:00:00Z" for m in open_ones)
+    assert all("as_of" not in m for m in body["metrics"] if not m["open"])
     # the vendor is never a publishing reporter of its own incident
     assert not ReporterNotice.objects.filter(incident=wyze, organization=wyze.vendor).exists()
 

@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from claims.models import Claim, ClaimCitation, Response, ResponseCitation, Stance
 from disclosure import timemath
@@ -127,6 +127,11 @@ class Command(BaseCommand):
             f"Generated {counts['incidents']} incidents, {counts['events']} events, {counts['claims']} claims "
             f"in {time.perf_counter() - started:.1f} s."
         )
+        if connection.vendor == "postgresql":
+            # After a bulk load PostgreSQL's planner still believes the tables hold a handful of rows
+            # (a sitemap query once took 300 s instead of 1): refresh its statistics.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         if not no_metrics:
             from metrics.services import metrics_recompute_all
 

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from interchange.bundle import BundleError, import_bundle, load_document
 
@@ -49,3 +50,7 @@ class Command(BaseCommand):
                 f"{result.updated} updated, {result.unchanged} unchanged, {result.deleted} deleted."
             )
         )
+        if result.created > 1000 and connection.vendor == "postgresql":
+            # A bulk load leaves PostgreSQL's planner with stale statistics: refresh them.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
