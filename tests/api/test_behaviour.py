@@ -334,3 +334,8 @@ def test_nesting_that_would_exhaust_the_stack_is_a_400(editor):
     response = client.generic("POST", "/api/v1/bundles/", body, content_type="application/json")
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["errors"][0]["message"]
+
+
+def test_a_public_bundle_page_far_past_the_end_is_an_empty_bundle(anon_client, wyze):
+    response = anon_client.get("/api/v1/bundles/public/", {"page": str(10**30)})
+    assert response.status_code == 200 and response.json()["incidents"] == []

@@ -81,7 +81,8 @@ def add_private_material(wyze):
     draft_claim = cited_claim(incident=wyze, key="draft-claim", status="draft", private_notes="DRAFT-CLAIM-NOTE")
     cited_response(claim=draft_claim, stance="no_comment", statement="Not yet.", position=0)
     # A draft response between two published ones of a published claim: a public bundle skips it.
-    claim = wyze.claims.order_by("position")[0]
+    # a published claim of the case, whatever ties in position the database breaks its own way
+    claim = wyze.claims.filter(status="published").exclude(key="draft-claim").order_by("position", "pk")[0]
     Claim.objects.filter(pk=claim.pk).update(private_notes="CLAIM-PRIVATE-NOTE")
     cited_response(claim=claim, stance="disputed", statement="DRAFT-RESPONSE", status="draft", position=50)
     cited_response(claim=claim, stance="confirmed", statement="Later, yes.", position=60)

@@ -176,7 +176,8 @@ class PublicBundleView(ApiViewMixin, APIView):
         size = min(_positive(request, "page_size", PUBLIC_BUNDLE_PAGE_SIZE), PUBLIC_BUNDLE_MAX_PAGE_SIZE)
         slugs = incidents_visible_to(None).order_by("slug").values_list("slug", flat=True)
         total = slugs.count()
-        chosen = list(slugs[(page - 1) * size : page * size])
+        # A page past the end asks nothing more of the database (an OFFSET past bigint is an error there).
+        chosen = list(slugs[(page - 1) * size : page * size]) if (page - 1) * size < total else []
         # export_bundle reads every incident when given none: a page past the end is an empty bundle.
         document = bundle.export_bundle(slugs=chosen, public=True) if chosen else bundle.empty_bundle()
         response = Response(document)
