@@ -61,6 +61,7 @@ from .models import (
     ReporterNotice,
     ResponseAggregate,
 )
+from .signals import figures_changed
 
 logger = logging.getLogger(__name__)
 
@@ -247,6 +248,11 @@ def _advance_open_figures(first_id, last_id, now):
     return moved
 
 
+def _send_figures_changed():
+    """After the commit, so that no reader caches a page of the old figures under a new stamp."""
+    figures_changed.send(sender=None)
+
+
 def _recompute_batch(first_id, last_id, *, now):
     """Recompute both views of the incidents with ids in [first_id, last_id], in one transaction.
 
@@ -342,6 +348,8 @@ def _recompute_batch(first_id, last_id, *, now):
             update_fields=["digest", "rows", "year", "computed_at"],
         )
         advanced = _advance_open_figures(first_id, last_id, now)
+        if changed or gone or advanced:  # an open figure moved on is a change a page shows too
+            transaction.on_commit(_send_figures_changed)
     return {
         "incidents": len(locked),
         "written": len(rows) + advanced,
@@ -593,6 +601,7 @@ def _rebuild_metric_aggregates(now, vendors, public, discoverers, sets, norms):
     ]
     MetricAggregate.objects.all().delete()
     MetricAggregate.objects.bulk_create(aggregates, batch_size=BATCH_SIZE)
+    transaction.on_commit(_send_figures_changed)
     return len(aggregates)
 
 
@@ -641,6 +650,7 @@ def _rebuild_response_aggregates(now):
             )
     ResponseAggregate.objects.all().delete()
     ResponseAggregate.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    transaction.on_commit(_send_figures_changed)
     return len(rows)
 
 

@@ -33,6 +33,14 @@ def _eager_celery(settings):
     app.conf.task_eager_propagates = True
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no cached public page (web/pagecache.py) and no throttle counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def wyze_document():
     with open(WYZE_BUNDLE, encoding="utf-8") as f:

@@ -6,4 +6,5 @@ class WebConfig(AppConfig):
     verbose_name = "Public site"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the deploy checks)
+        # checks registers the deploy checks; receivers retires the cached public pages on a change.
+        from . import checks, receivers  # noqa: F401

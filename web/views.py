@@ -13,10 +13,11 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.http import parse_etags
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -26,7 +27,7 @@ from metrics import figures
 from metrics import selectors as metric_selectors
 from metrics.models import Metric
 
-from . import selectors
+from . import pagecache, selectors
 from .filters import SORT_CHOICES, ClaimFilter, IncidentFilter
 
 PAGE_SIZE = 20
@@ -34,13 +35,35 @@ BY_CHOICES = [("year", "year"), ("reporter", "reporting organisation"), ("vendor
 
 
 def public_page(view):
-    """GET/HEAD only, cacheable by anyone for PUBLIC_CACHE_SECONDS, and different for htmx requests."""
+    """GET/HEAD only, cacheable by anyone for PUBLIC_CACHE_SECONDS, and different for htmx requests.
+
+    An anonymous reader is answered from the stamp of web/pagecache.py before anything is
+    rendered: 304 when their ETag is current, else the page kept since the last change, else a
+    fresh render, kept unless it streams. A signed-in reader always gets a fresh render, never
+    stored and never marked public.
+    """
 
     @require_safe
     @vary_on_headers("HX-Request")
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        response = view(request, *args, **kwargs)
+        if request.user.is_authenticated:
+            # Not marked public: SecurityHeadersMiddleware makes it private, no-store (a signed-in
+            # page may show what only its reader may see, and no shared cache may keep it).
+            return view(request, *args, **kwargs)
+        key = pagecache.page_key(request)
+        etag = pagecache.etag(key)
+        # ConditionalGetMiddleware compares this ETag (it makes its own only when none is set).
+        offered = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
+        if etag.removeprefix("W/") in offered:  # the weak comparison of RFC 9110
+            response = HttpResponseNotModified()
+        else:
+            response = pagecache.cached_page(key)
+            if response is None:
+                response = view(request, *args, **kwargs)
+                pagecache.store_page(key, request, response)
+        if response.status_code in (200, 304):
+            response["ETag"] = etag
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
         return response
 

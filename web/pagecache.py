@@ -1,0 +1,86 @@
+"""The full-page cache of the anonymous public pages, and the version stamp that invalidates it.
+
+One integer in the default cache, "public-version", stands for everything a public page
+shows. Every cached page and every ETag the site hands out is keyed by it, so a bump
+(web/receivers.py: after a change to an incident or its parts commits, and after the
+figures are recomputed) retires all of them at once; the old entries just expire. A
+conditional GET is answered from the stamp alone, before anything is rendered.
+"""
+
+import hashlib
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+
+VERSION_KEY = "public-version"
+# The headers public_page sets on every answer (the cached one too), and those a shared page
+# may not carry; a cached page keeps every other header its view set (Content-Type, the
+# downloads' Content-Disposition, the sitemap's X-Robots-Tag).
+UNSTORED_HEADERS = {"cache-control", "vary", "etag", "set-cookie", "content-length"}
+
+
+def _lifetime():
+    # The stamp lives no longer than a page is kept: a change no bump announced (one made behind
+    # the services' back, an embargo lifting, a bump lost while Redis was down) shows within
+    # PUBLIC_CACHE_SECONDS, and no ETag older than that is answered 304.
+    return settings.PUBLIC_CACHE_SECONDS
+
+
+def public_version():
+    """The current stamp: one cache read (and one write the first time, or after a flush)."""
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        version = time.time_ns()
+        if not cache.add(VERSION_KEY, version, _lifetime()):
+            # Another process set it first, or the cache is down: then a stamp of this instant
+            # alone, which no ETag or stored page matches (nothing is answered from a dead cache).
+            version = cache.get(VERSION_KEY) or version
+    return version
+
+
+def bump_public_version(**kwargs):
+    """Retire every cached public page and ETag (a signal receiver too, hence **kwargs)."""
+    cache.set(VERSION_KEY, time.time_ns(), _lifetime())
+
+
+def page_key(request):
+    """What a public answer depends on: the stamp, the URL (with its host and scheme, which
+    absolute links in the page carry) and whether htmx asked for the fragment."""
+    parts = (public_version(), request.build_absolute_uri(), request.headers.get("HX-Request", ""))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def etag(key):
+    # Weak: the same version and URL may render to other bytes once the entry has expired
+    # (an open figure's "so far" moves on), but never to a different meaning.
+    return f'W/"{key}"'
+
+
+def cached_page(key):
+    """The stored page for this key as a fresh response, or None."""
+    stored = cache.get(f"public-page:{key}")
+    if stored is None:
+        return None
+    content, headers = stored
+    response = HttpResponse(content, status=200)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def store_page(key, request, response):
+    """Keep a rendered page, unless it is not one everyone may be given: not a plain 200, a
+    stream (the CSV downloads), or carrying a cookie (a CSRF token would be one visitor's)."""
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    ):
+        return
+    if not getattr(response, "is_rendered", True):
+        response.render()  # a TemplateResponse (the sitemap): rendered now rather than after us
+    headers = [(name, value) for name, value in response.items() if name.lower() not in UNSTORED_HEADERS]
+    cache.set(f"public-page:{key}", (response.content, headers), settings.PUBLIC_CACHE_SECONDS)
