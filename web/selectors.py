@@ -51,43 +51,57 @@ def public_incidents(now=None):
     return incidents_visible_to(None, now).select_related("vendor")
 
 
-def public_incident_detail(slug, now=None):
-    """One public incident with everything its page shows, in a fixed number of queries."""
+def incident_detail(slug, reader=None, now=None):
+    """One incident with everything its page shows, as `reader` sees it, in a fixed number of queries.
+
+    The public page reads with `reader=None`; the workspace's preview with the newsroom user, so drafts
+    are loaded too, under the same names (`public_events`, `public_claims`, `public_responses`) for the
+    one template, and the vendor's stance counts draft responses. 404 when `reader` may not see it.
+    """
     cited = lambda model: model.objects.select_related("source", "source__outlet").order_by("position", "id")  # noqa: E731
-    queryset = public_incidents(now).prefetch_related(
-        Prefetch("participants", queryset=Participant.objects.select_related("organization")),
-        Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class")),
-        Prefetch(
-            "events",
-            queryset=events_visible_to(None, now)
-            .select_related("actor", "target")
-            .prefetch_related(Prefetch("citations", queryset=cited(EventCitation)))
-            .order_by("nominal", "position"),
-            to_attr="public_events",
-        ),
-        Prefetch(
-            "claims",
-            queryset=claims_visible_to(None, now)
-            .with_vendor_stance(public=True)
-            .select_related("claimant")
-            .prefetch_related(
-                Prefetch("citations", queryset=cited(ClaimCitation)),
-                Prefetch(
-                    "responses",
-                    queryset=responses_visible_to(None, now)
-                    .select_related("responder")
-                    .prefetch_related(Prefetch("citations", queryset=cited(ResponseCitation))),
-                    to_attr="public_responses",
-                ),
+    queryset = (
+        incidents_visible_to(reader, now)
+        .select_related("vendor")
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.select_related("organization")),
+            Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class")),
+            Prefetch(
+                "events",
+                queryset=events_visible_to(reader, now)
+                .select_related("actor", "target")
+                .prefetch_related(Prefetch("citations", queryset=cited(EventCitation)))
+                .order_by("nominal", "position"),
+                to_attr="public_events",
             ),
-            to_attr="public_claims",
-        ),
-        Prefetch(
-            "corrections",
-            queryset=Correction.objects.prefetch_related(Prefetch("citations", queryset=cited(CorrectionCitation))),
-        ),
+            Prefetch(
+                "claims",
+                queryset=claims_visible_to(reader, now)
+                .with_vendor_stance(public=reader is None)
+                .select_related("claimant")
+                .prefetch_related(
+                    Prefetch("citations", queryset=cited(ClaimCitation)),
+                    Prefetch(
+                        "responses",
+                        queryset=responses_visible_to(reader, now)
+                        .select_related("responder")
+                        .prefetch_related(Prefetch("citations", queryset=cited(ResponseCitation))),
+                        to_attr="public_responses",
+                    ),
+                ),
+                to_attr="public_claims",
+            ),
+            Prefetch(
+                "corrections",
+                queryset=Correction.objects.prefetch_related(Prefetch("citations", queryset=cited(CorrectionCitation))),
+            ),
+        )
     )
     return get_object_or_404(queryset, slug=slug)
+
+
+def public_incident_detail(slug, now=None):
+    """One public incident with everything its page shows (`incident_detail` as the public reads it)."""
+    return incident_detail(slug, None, now)
 
 
 def public_organization(slug, now=None):
@@ -314,13 +328,15 @@ def _as_of(incident, metrics):
     return instant.astimezone(ZoneInfo(incident.timezone or "UTC"))
 
 
-def incident_page_context(incident):
-    metrics = list(IncidentMetric.objects.filter(incident=incident, view=MetricView.PUBLIC))
+def incident_page_context(incident, view=MetricView.PUBLIC):
+    """The incident page's context from the stored figures of `view`: public, or the staff view of the
+    workspace's preview (every event counted, drafts included)."""
+    metrics = list(IncidentMetric.objects.filter(incident=incident, view=view))
     metrics.sort(key=lambda m: figures.METRIC_ORDER.get(m.metric, 99))
     notice = next((m for m in metrics if m.metric == Metric.NOTICE_TO_PUBLICATION), None)
     all_norms = list(Norm.objects.all())
     norms = metric_selectors.metric_norms(Metric.NOTICE_TO_PUBLICATION, all_norms)
-    reporter_notices = metric_selectors.incident_reporter_notices(incident)
+    reporter_notices = metric_selectors.incident_reporter_notices(incident, view=view)
     for m in metrics:
         # The notice is judged reporter by reporter (§4.2) when the record says who published.
         skip = m.metric == Metric.NOTICE_TO_PUBLICATION and reporter_notices
@@ -639,80 +655,7 @@ def methodology_context():
     return {"norms": list(Norm.objects.all()), "example": example}
 
 
-# --- the workspace's preview: the public page, built from what the newsroom sees ----------
-
-
-def staff_incident_detail(slug, user, now=None):
-    """One incident as `user` (a newsroom role) sees it, loaded as `public_incident_detail` loads the
-    public one: every event, claim, response and correction, drafts included, under the same names
-    (`public_events`, `public_claims`, `public_responses`), so the public template renders it as is.
-    The vendor's stance counts draft responses too. A fixed number of queries; 404 when `user` may not
-    see the incident."""
-    cited = lambda model: model.objects.select_related("source", "source__outlet").order_by("position", "id")  # noqa: E731
-    queryset = (
-        incidents_visible_to(user, now)
-        .select_related("vendor")
-        .prefetch_related(
-            Prefetch("participants", queryset=Participant.objects.select_related("organization")),
-            Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class")),
-            Prefetch(
-                "events",
-                queryset=events_visible_to(user, now)
-                .select_related("actor", "target")
-                .prefetch_related(Prefetch("citations", queryset=cited(EventCitation)))
-                .order_by("nominal", "position"),
-                to_attr="public_events",
-            ),
-            Prefetch(
-                "claims",
-                queryset=claims_visible_to(user, now)
-                .with_vendor_stance(public=False)
-                .select_related("claimant")
-                .prefetch_related(
-                    Prefetch("citations", queryset=cited(ClaimCitation)),
-                    Prefetch(
-                        "responses",
-                        queryset=responses_visible_to(user, now)
-                        .select_related("responder")
-                        .prefetch_related(Prefetch("citations", queryset=cited(ResponseCitation))),
-                        to_attr="public_responses",
-                    ),
-                ),
-                to_attr="public_claims",
-            ),
-            Prefetch(
-                "corrections",
-                queryset=Correction.objects.prefetch_related(Prefetch("citations", queryset=cited(CorrectionCitation))),
-            ),
-        )
-    )
-    return get_object_or_404(queryset, slug=slug)
-
-
-def staff_incident_page_context(incident):
-    """`incident_page_context` for an incident loaded by `staff_incident_detail`: the same keys, with
-    the staff view's stored figures (every event counted, drafts included) and per-reporter notices."""
-    metrics = list(IncidentMetric.objects.filter(incident=incident, view=MetricView.STAFF))
-    metrics.sort(key=lambda m: figures.METRIC_ORDER.get(m.metric, 99))
-    notice = next((m for m in metrics if m.metric == Metric.NOTICE_TO_PUBLICATION), None)
-    all_norms = list(Norm.objects.all())
-    norms = metric_selectors.metric_norms(Metric.NOTICE_TO_PUBLICATION, all_norms)
-    reporter_notices = metric_selectors.incident_reporter_notices(incident, view=MetricView.STAFF)
-    for m in metrics:
-        skip = m.metric == Metric.NOTICE_TO_PUBLICATION and reporter_notices
-        m.verdicts = [] if skip else figures.metric_verdicts(m, all_norms)
-    as_of = _as_of(incident, metrics)
-    return {
-        "incident": incident,
-        "metrics": metrics,
-        "as_of": as_of,
-        "as_of_text": f"{as_of.day} {as_of:%B %Y}" if as_of else None,
-        "notice": notice,
-        "reporter_notices": reporter_notices,
-        "norms": norms,
-        "sources": _sources_of(incident),
-        "json_ld": _json_ld(incident, metrics, incident.get_absolute_url()),
-    }
+# --- the workspace's publish page ----------------------------------------------------------
 
 
 def staff_incident_parts(incident, user, now=None):

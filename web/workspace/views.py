@@ -22,6 +22,7 @@ from disclosure import services as disclosure_services
 from disclosure.choices import IncidentStatus, PublicationStatus
 from disclosure.selectors import incidents_visible_to
 from disclosure.timetext import MONTHS, describe
+from metrics.models import MetricView
 from web import selectors
 
 from .base import workspace_page
@@ -172,8 +173,8 @@ def _render_form(request, template, context, status=200):
 def incident_preview(request, slug):
     """The incident exactly as its public page renders it, built from the newsroom's view: drafts
     included and marked, with the staff figures. Never cached (workspace_page), never public."""
-    incident = selectors.staff_incident_detail(slug, request.user)
-    context = selectors.staff_incident_page_context(incident)
+    incident = selectors.incident_detail(slug, request.user)
+    context = selectors.incident_page_context(incident, view=MetricView.STAFF)
     context.update(
         preview=True,
         may_publish=request.user.has_perm(roles.PUBLISH),
