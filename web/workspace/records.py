@@ -425,7 +425,9 @@ def _form_page(request, incident, kind, form, *, record=None, parent=None, actio
 # --- views -------------------------------------------------------------------
 
 
-def _add(request, slug, kind_name, claim_pk=None):
+@workspace_page
+@require_POST
+def record_add(request, slug, kind_name, claim_pk=None):
     incident = _incident(request, slug)
     kind = KINDS[kind_name]
     parent = KINDS["claim"].get(request, incident, claim_pk) if claim_pk else None
@@ -456,24 +458,8 @@ def _add_failed(request, incident, kind, form, parent, action):
 
 
 @workspace_page
-@require_POST
-def event_add(request, slug):
-    return _add(request, slug, "event")
-
-
-@workspace_page
-@require_POST
-def claim_add(request, slug):
-    return _add(request, slug, "claim")
-
-
-@workspace_page
-@require_POST
-def response_add(request, slug, claim_pk):
-    return _add(request, slug, "response", claim_pk)
-
-
-def _edit(request, slug, pk, kind_name):
+@require_http_methods(["GET", "POST"])
+def record_edit(request, slug, pk, kind_name):
     incident = _incident(request, slug)
     kind = KINDS[kind_name]
     record = kind.get(request, incident, pk)
@@ -492,24 +478,8 @@ def _edit(request, slug, pk, kind_name):
 
 
 @workspace_page
-@require_http_methods(["GET", "POST"])
-def event_edit(request, slug, pk):
-    return _edit(request, slug, pk, "event")
-
-
-@workspace_page
-@require_http_methods(["GET", "POST"])
-def claim_edit(request, slug, pk):
-    return _edit(request, slug, pk, "claim")
-
-
-@workspace_page
-@require_http_methods(["GET", "POST"])
-def response_edit(request, slug, pk):
-    return _edit(request, slug, pk, "response")
-
-
-def _row(request, slug, pk, kind_name):
+@require_GET
+def record_row(request, slug, pk, kind_name):
     """The record as it shows in its list: htmx swaps it back for its form; others go to the editor page."""
     incident = _incident(request, slug)
     kind = KINDS[kind_name]
@@ -530,24 +500,8 @@ def _row(request, slug, pk, kind_name):
 
 
 @workspace_page
-@require_GET
-def event_row(request, slug, pk):
-    return _row(request, slug, pk, "event")
-
-
-@workspace_page
-@require_GET
-def claim_row(request, slug, pk):
-    return _row(request, slug, pk, "claim")
-
-
-@workspace_page
-@require_GET
-def response_row(request, slug, pk):
-    return _row(request, slug, pk, "response")
-
-
-def _delete(request, slug, pk, kind_name):
+@require_http_methods(["GET", "POST"])
+def record_delete(request, slug, pk, kind_name):
     """GET asks for confirmation (a page, or the row's confirmation with htmx); POST removes."""
     incident = _incident(request, slug)
     kind = KINDS[kind_name]
@@ -572,24 +526,6 @@ def _delete(request, slug, pk, kind_name):
         else:
             return _done(request, incident, kind, f"The {kind.name} was removed; its history keeps a copy.")
     return render(request, f"{template}#confirm" if request.htmx else template, context)
-
-
-@workspace_page
-@require_http_methods(["GET", "POST"])
-def event_delete(request, slug, pk):
-    return _delete(request, slug, pk, "event")
-
-
-@workspace_page
-@require_http_methods(["GET", "POST"])
-def claim_delete(request, slug, pk):
-    return _delete(request, slug, pk, "claim")
-
-
-@workspace_page
-@require_http_methods(["GET", "POST"])
-def response_delete(request, slug, pk):
-    return _delete(request, slug, pk, "response")
 
 
 @workspace_page
@@ -627,7 +563,9 @@ def _refused(request, incident, kind, message):
     return HttpResponseRedirect(_editor_url(incident, kind.section))
 
 
-def _citation_add(request, slug, pk, kind_name):
+@workspace_page
+@require_POST
+def citation_add(request, slug, pk, kind_name):
     incident = _incident(request, slug)
     kind = KINDS[kind_name]
     record = kind.get(request, incident, pk)
@@ -659,23 +597,7 @@ def _citation_add(request, slug, pk, kind_name):
 
 @workspace_page
 @require_POST
-def citation_add_event(request, slug, pk):
-    return _citation_add(request, slug, pk, "event")
-
-
-@workspace_page
-@require_POST
-def citation_add_claim(request, slug, pk):
-    return _citation_add(request, slug, pk, "claim")
-
-
-@workspace_page
-@require_POST
-def citation_add_response(request, slug, pk):
-    return _citation_add(request, slug, pk, "response")
-
-
-def _citation_remove(request, slug, pk, kind_name):
+def citation_remove(request, slug, pk, kind_name):
     incident = _incident(request, slug)
     kind = KINDS[kind_name]
     citation = get_object_or_404(kind.citation_model.objects.select_related(kind.name), pk=pk)
@@ -690,24 +612,6 @@ def _citation_remove(request, slug, pk, kind_name):
     except (ValidationError, PermissionDenied) as exc:
         return _refused(request, incident, kind, " ".join(getattr(exc, "messages", [str(exc)])))
     return _done(request, incident, kind, "The citation was removed.")
-
-
-@workspace_page
-@require_POST
-def citation_remove_event(request, slug, pk):
-    return _citation_remove(request, slug, pk, "event")
-
-
-@workspace_page
-@require_POST
-def citation_remove_claim(request, slug, pk):
-    return _citation_remove(request, slug, pk, "claim")
-
-
-@workspace_page
-@require_POST
-def citation_remove_response(request, slug, pk):
-    return _citation_remove(request, slug, pk, "response")
 
 
 @workspace_page
@@ -729,37 +633,30 @@ def time_preview(request):
     return render(request, "workspace/records/_timefield.html#words", context)
 
 
+def _routes(kind_name, base, *, add_prefix=""):
+    """The routes of one kind of record (event, claim, response): the same views, told the kind."""
+    kind = {"kind_name": kind_name}
+    return [
+        path(f"{base}<int:pk>/", record_row, kind, name=f"{kind_name}-row"),
+        path(f"{base}<int:pk>/edit/", record_edit, kind, name=f"{kind_name}-edit"),
+        path(f"{base}<int:pk>/remove/", record_delete, kind, name=f"{kind_name}-delete"),
+        path(f"{base}<int:pk>/citations/add/", citation_add, kind, name=f"citation-add-{kind_name}"),
+        path(f"{base}citations/<int:pk>/remove/", citation_remove, kind, name=f"citation-remove-{kind_name}"),
+    ]
+
+
 urlpatterns = [
     path("time-preview/", time_preview, name="time-preview"),
-    path("incidents/<slug:slug>/events/add/", event_add, name="event-add"),
-    path("incidents/<slug:slug>/events/<int:pk>/", event_row, name="event-row"),
-    path("incidents/<slug:slug>/events/<int:pk>/edit/", event_edit, name="event-edit"),
+    path("incidents/<slug:slug>/events/add/", record_add, {"kind_name": "event"}, name="event-add"),
     path("incidents/<slug:slug>/events/<int:pk>/move/", event_move, name="event-move"),
-    path("incidents/<slug:slug>/events/<int:pk>/remove/", event_delete, name="event-delete"),
-    path("incidents/<slug:slug>/events/<int:pk>/citations/add/", citation_add_event, name="citation-add-event"),
+    *_routes("event", "incidents/<slug:slug>/events/"),
+    path("incidents/<slug:slug>/claims/add/", record_add, {"kind_name": "claim"}, name="claim-add"),
+    *_routes("claim", "incidents/<slug:slug>/claims/"),
     path(
-        "incidents/<slug:slug>/events/citations/<int:pk>/remove/", citation_remove_event, name="citation-remove-event"
+        "incidents/<slug:slug>/claims/<int:claim_pk>/responses/add/",
+        record_add,
+        {"kind_name": "response"},
+        name="response-add",
     ),
-    path("incidents/<slug:slug>/claims/add/", claim_add, name="claim-add"),
-    path("incidents/<slug:slug>/claims/<int:pk>/", claim_row, name="claim-row"),
-    path("incidents/<slug:slug>/claims/<int:pk>/edit/", claim_edit, name="claim-edit"),
-    path("incidents/<slug:slug>/claims/<int:pk>/remove/", claim_delete, name="claim-delete"),
-    path("incidents/<slug:slug>/claims/<int:pk>/citations/add/", citation_add_claim, name="citation-add-claim"),
-    path(
-        "incidents/<slug:slug>/claims/citations/<int:pk>/remove/", citation_remove_claim, name="citation-remove-claim"
-    ),
-    path("incidents/<slug:slug>/claims/<int:claim_pk>/responses/add/", response_add, name="response-add"),
-    path("incidents/<slug:slug>/claims/responses/<int:pk>/", response_row, name="response-row"),
-    path("incidents/<slug:slug>/claims/responses/<int:pk>/edit/", response_edit, name="response-edit"),
-    path("incidents/<slug:slug>/claims/responses/<int:pk>/remove/", response_delete, name="response-delete"),
-    path(
-        "incidents/<slug:slug>/claims/responses/<int:pk>/citations/add/",
-        citation_add_response,
-        name="citation-add-response",
-    ),
-    path(
-        "incidents/<slug:slug>/claims/responses/citations/<int:pk>/remove/",
-        citation_remove_response,
-        name="citation-remove-response",
-    ),
+    *_routes("response", "incidents/<slug:slug>/claims/responses/"),
 ]
