@@ -2,20 +2,9 @@
 Content-Security-Policy: the test fails on any CSP violation the console reports, and on any request
 to another origin (issue 14, item 2)."""
 
-import os
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]  # fmt: skip
-
-if not Path(CHROMIUM).exists() and os.environ.get("CI_REQUIRE_SERVICES") != "1":
-    pytest.skip(f"{CHROMIUM} is not installed (scripts/ensure-chromium installs it)", allow_module_level=True)
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 sync_api = pytest.importorskip("playwright.sync_api")
 
@@ -30,35 +19,6 @@ WORKSPACE = ["/workspace/", "/workspace/incidents/new/", "/workspace/incidents/w
              "/workspace/incidents/wyze-2019/preview/", "/workspace/incidents/wyze-2019/publish/",
              "/workspace/incidents/wyze-2019/history/", "/workspace/history/deleted/", "/workspace/jobs/",
              "/workspace/accounts/", "/workspace/password/"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def reference_data(transactional_db):
-    """A transactional test's flush empties the tables data migrations filled; load them again."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    class MovedModels:
-        def __getattr__(self, name):
-            return getattr(apps, name)
-
-        def get_model(self, app_label, model_name=None):
-            try:
-                return apps.get_model(app_label, model_name)
-            except LookupError:
-                return apps.get_model("metrics", model_name)
-
-    for name in ("0002_vocabulary_and_roles", "0004_norms"):
-        import_module(f"disclosure.migrations.{name}").forwards(MovedModels(), None)
 
 
 class Watch:
