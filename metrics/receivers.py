@@ -15,11 +15,12 @@ logger = logging.getLogger(__name__)
 
 
 def enqueue(task, *args, **options):
-    """Send a task; with the broker down, log it and carry on.
+    """Send a task; with the broker down, log it, carry on and return False (True when sent).
 
     The write that asked for it has committed and must be answered as a success: its
     figures catch up when the broker returns, at the hourly full recompute (celery beat),
-    which recomputes every incident whose figures moved.
+    which recomputes every incident whose figures moved. A caller with more to say (a job
+    page) acts on the False.
     """
     try:
         if options:
@@ -27,7 +28,9 @@ def enqueue(task, *args, **options):
         else:
             task.delay(*args)
     except OperationalError:
-        logger.warning("broker unreachable: %s%r not queued; the hourly recompute will catch up", task.name, args)
+        logger.warning("broker unreachable: %s%r not queued", task.name, args)
+        return False
+    return True
 
 
 @receiver(incident_changed, dispatch_uid="metrics.recompute_on_change")

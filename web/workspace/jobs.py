@@ -10,12 +10,12 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.views.decorators.http import require_POST
-from kombu.exceptions import OperationalError
 
 from interchange.bundle import BundleError, load_document
 from interchange.models import ImportJob
 from interchange.tasks import import_bundle_job
 from metrics.models import RecomputeRun
+from metrics.receivers import enqueue
 from metrics.tasks import recompute_all_metrics
 
 from .base import workspace_page
@@ -89,15 +89,12 @@ UNREACHABLE = "The task queue could not be reached, so this job never started. N
 
 def _send(task, arg, model, pk):
     """Queue a job's task; with the broker down, mark the job failed in plain words rather than answer a 500."""
-    try:
-        task.delay(arg)
-    except OperationalError:
-        if model is ImportJob:
-            model.objects.filter(pk=pk).update(
-                state=ImportJob.State.FAILED, errors=[{"path": "", "message": UNREACHABLE}]
-            )
-        else:
-            model.objects.filter(pk=pk).update(state=RecomputeRun.State.FAILED, summary={"error": UNREACHABLE})
+    if enqueue(task, arg):
+        return
+    if model is ImportJob:
+        model.objects.filter(pk=pk).update(state=ImportJob.State.FAILED, errors=[{"path": "", "message": UNREACHABLE}])
+    else:
+        model.objects.filter(pk=pk).update(state=RecomputeRun.State.FAILED, summary={"error": UNREACHABLE})
 
 
 @workspace_page
