@@ -50,6 +50,10 @@ SECRET_KEY = SECRET_KEY or _LOCAL_KEY  # local use only: the embedded default an
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 
+# The benchmark (bench/pages.py) sets DJANGO_BENCH=1 to mount a trivial view at /bench/trivial/, the
+# floor every page is measured against under the same server and middleware; never set in service.
+BENCH = env_bool("DJANGO_BENCH")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,6 +1,8 @@
 """Root URL configuration: the public site, the journalists' workspace, the admin and the API."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.http import HttpResponse
 from django.urls import include, path
 
 from . import health
@@ -13,3 +15,13 @@ urlpatterns = [
     path("workspace/", include("web.workspace.urls")),
     path("", include("web.urls")),
 ]
+
+
+def bench_trivial(request):
+    """The benchmark's floor: the cheapest answer a Django view gives, through every middleware."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+if settings.BENCH:
+    # Only under DJANGO_BENCH=1 (bench/pages.py): every page's req/s is reported against this view's.
+    urlpatterns.insert(0, path("bench/trivial/", bench_trivial, name="bench-trivial"))
