@@ -45,6 +45,10 @@ class ParticipantRole(models.TextChoices):
     PUBLISHER = "publisher", "publisher"
     NOTIFIER = "notifier", "notifier"
     VENDOR = "vendor", "vendor"
+    # An extortion group or a hacker who claims the breach; never a reporter of it.
+    THREAT_ACTOR = "threat_actor", "threat actor"
+    # A breach list (Have I Been Pwned) that lists the incident; never a reporter of it.
+    AGGREGATOR = "aggregator", "breach list"
     OTHER = "other", "other"
 
 
@@ -65,3 +69,36 @@ class EventKind(models.TextChoices):
 class PublicationStatus(models.TextChoices):
     DRAFT = "draft", "draft"
     PUBLISHED = "published", "published"
+
+
+class DurationKind(models.TextChoices):
+    """What a reported duration measures (VERIS timeline.discovery, .containment, ...)."""
+
+    DISCOVERY = "discovery", "discovery"
+    CONTAINMENT = "containment", "containment"
+    EXFILTRATION = "exfiltration", "exfiltration"
+    COMPROMISE = "compromise", "compromise"
+
+
+class DurationUnit(models.TextChoices):
+    SECONDS = "seconds", "seconds"
+    MINUTES = "minutes", "minutes"
+    HOURS = "hours", "hours"
+    DAYS = "days", "days"
+    WEEKS = "weeks", "weeks"
+    MONTHS = "months", "months"
+    YEARS = "years", "years"
+    UNKNOWN = "unknown", "unknown"
+
+
+class OriginFlag(models.TextChoices):
+    """What the dataset an incident was imported from says about its record (HIBP's Is* flags)."""
+
+    UNVERIFIED = "unverified", "unverified"
+    FABRICATED = "fabricated", "fabricated"
+    SPAM_LIST = "spam_list", "spam list"
+    SENSITIVE = "sensitive", "sensitive"
+    RETIRED = "retired", "retired"
+    MALWARE = "malware", "malware"
+    STEALER_LOG = "stealer_log", "stealer log"
+    SUBSCRIPTION_FREE = "subscription_free", "subscription free"

@@ -15,9 +15,12 @@ from simple_history.models import HistoricalRecords
 
 from . import timemath, timetext
 from .choices import (
+    DurationKind,
+    DurationUnit,
     EventKind,
     IncidentStatus,
     OrganizationKind,
+    OriginFlag,
     ParticipantRole,
     Precision,
     PublicationStatus,
@@ -65,8 +68,18 @@ def _margin_problem(margin, approximate):
 
 
 def validate_timezone(value):
-    if value and not timetext.is_timezone(value):
-        raise ValidationError(f"'{value}' is not an IANA time zone name (for example 'Europe/Berlin').")
+    if value and not timemath.is_zone_or_unknown(value):
+        raise ValidationError(f"'{value}' is not an IANA time zone name (for example 'Europe/Berlin'), nor 'unknown'.")
+
+
+def validate_origin_flags(value):
+    if not isinstance(value, list) or not all(isinstance(flag, str) for flag in value):
+        raise ValidationError("A list of flags.")
+    unknown = [flag for flag in value if flag not in OriginFlag.values]
+    if unknown:
+        raise ValidationError(f"Unknown flag '{unknown[0]}': use {', '.join(OriginFlag.values)}.")
+    if len(set(value)) != len(value):
+        raise ValidationError("A flag appears twice.")
 
 
 class Tracked(models.Model):
@@ -265,7 +278,8 @@ class Incident(Tracked):
         max_length=64,
         default="UTC",
         validators=[validate_timezone],
-        help_text="IANA name of the incident's local time, used for reported times that give none.",
+        help_text="IANA name of the incident's local time, used for reported times that give none; "
+        "'unknown' when the source names no zone (times then widen by the widest offsets).",
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     embargo_until = models.DateTimeField(
@@ -306,6 +320,23 @@ class Incident(Tracked):
         help_text="IANA name; blank means the incident's time zone.",
     )
     followed_until_hi = models.DateTimeField(null=True, blank=True, editable=False)
+    # Where an imported incident came from (a public dataset's record); public with the incident.
+    origin_dataset = models.CharField(
+        max_length=32, blank=True, validators=[slug_validator], help_text="Short id of the dataset: hibp, vcdb."
+    )
+    origin_record = models.CharField(max_length=200, blank=True, help_text="The record's id in that dataset.")
+    origin_url = models.URLField(max_length=1000, blank=True, help_text="Link to the original record.")
+    origin_credit = models.CharField(
+        max_length=200, blank=True, help_text="Credit line the dataset's licence asks for."
+    )
+    origin_licence = models.CharField(max_length=100, blank=True)
+    origin_licence_url = models.URLField(max_length=500, blank=True)
+    origin_flags = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_origin_flags],
+        help_text="What the dataset says of its record: unverified, fabricated, spam_list, sensitive, ...",
+    )
     objects = IncidentQuerySet.as_manager()
     history = HistoricalRecords()
 
@@ -331,6 +362,10 @@ class Incident(Tracked):
 
     def clean(self):
         super().clean()
+        if not self.origin_dataset and (self.origin_record or self.origin_url or self.origin_credit):
+            raise ValidationError({"origin_dataset": "Say which dataset the incident was imported from."})
+        if self.origin_dataset and not (self.origin_record and self.origin_credit):
+            raise ValidationError({"origin_record": "An imported incident names its record and the dataset's credit."})
         # Checked here, so that every entry point (services, admin, bundles) refuses it alike.
         if self.status == IncidentStatus.RETRACTED and not self.retraction_notice.strip():
             raise ValidationError({"retraction_notice": "A retracted incident must say why it was retracted."})
@@ -354,7 +389,7 @@ class Incident(Tracked):
             raise ValidationError({"followed_until_precision": "Say how precise the reported time is."})
         if problem := _margin_problem(self.followed_until_margin, self.followed_until_approximate):
             raise ValidationError({"followed_until_margin": problem})
-        if not timetext.is_timezone(self.followed_until_timezone or self.timezone or "UTC"):
+        if not timemath.is_zone_or_unknown(self.followed_until_timezone or self.timezone or "UTC"):
             return  # the time zone's own field says what is wrong with it
         try:
             self.followed_until_hi = self.followed_until_interval().hi
@@ -364,6 +399,35 @@ class Incident(Tracked):
     @property
     def is_retracted(self):
         return self.status == self.Status.RETRACTED
+
+    @property
+    def timezone_unknown(self):
+        return self.timezone == timemath.UNKNOWN_ZONE
+
+    @property
+    def is_imported(self):
+        return bool(self.origin_dataset)
+
+    @property
+    def origin_caveats(self):
+        """Plain-words warnings for what the dataset flags as not established (docs/methodology.md)."""
+        if not self.is_imported:
+            return []
+        flags, credit, vendor = set(self.origin_flags or ()), self.origin_credit, self.vendor.name
+        caveats = []
+        if OriginFlag.FABRICATED in flags:
+            caveats.append(
+                f"{credit} lists this breach as fabricated: the data is likely not from {vendor}, "
+                "and may not be real at all."
+            )
+        if OriginFlag.SPAM_LIST in flags:
+            caveats.append(
+                f"{credit} lists this as a spam list: addresses collected for sending spam, "
+                f"not a confirmed breach of {vendor}."
+            )
+        if OriginFlag.UNVERIFIED in flags:
+            caveats.append(f"{credit} lists this breach as unverified: the data may not come from {vendor}.")
+        return caveats
 
 
 class Participant(Tracked):
@@ -470,6 +534,72 @@ class Event(RecordedTime):
         return self.incident.timezone
 
 
+class ReportedDuration(Tracked):
+    """A duration a source reports without dates ("discovered after 2 days", "contained within days").
+
+    Not a time: it never enters a metric and no date is made up from it (docs/methodology.md).
+    """
+
+    Kind = DurationKind
+    Unit = DurationUnit
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="durations")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    unit = models.CharField(max_length=8, choices=Unit.choices)
+    value = models.PositiveBigIntegerField(null=True, blank=True, help_text="Blank when the source gives a unit only.")
+    position = models.PositiveIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["incident", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "kind"], name="reported_duration_unique_kind"),
+            models.CheckConstraint(condition=Q(kind__in=DurationKind.values), name="reported_duration_kind_valid"),
+            models.CheckConstraint(condition=Q(unit__in=DurationUnit.values), name="reported_duration_unit_valid"),
+            models.CheckConstraint(
+                condition=~Q(unit=DurationUnit.UNKNOWN) | Q(value__isnull=True),
+                name="reported_duration_unknown_has_no_value",
+            ),
+        ]
+
+    def __str__(self):
+        return self.words
+
+    def clean(self):
+        super().clean()
+        if self.unit == DurationUnit.UNKNOWN and self.value is not None:
+            raise ValidationError({"value": "A duration of unknown unit has no value."})
+
+    VERBS = {
+        DurationKind.DISCOVERY: "Discovered",
+        DurationKind.CONTAINMENT: "Contained",
+        DurationKind.EXFILTRATION: "Data taken",
+        DurationKind.COMPROMISE: "Compromised",
+    }
+    SINCE = {
+        DurationKind.DISCOVERY: "the compromise",
+        DurationKind.CONTAINMENT: "discovery",
+        DurationKind.EXFILTRATION: "the compromise",
+        DurationKind.COMPROMISE: "the first action",
+    }
+
+    @property
+    def words(self):
+        """'Discovered after 2 days', 'Contained within days', 'Discovered: how long after is unknown'."""
+        verb = self.VERBS.get(self.kind, self.kind.capitalize())
+        if self.unit == DurationUnit.UNKNOWN:
+            return f"{verb}: how long after {self.SINCE.get(self.kind, 'it began')} is unknown"
+        if self.value is None:
+            return f"{verb} within {self.unit}"
+        unit = self.unit.removesuffix("s") if self.value == 1 else self.unit
+        return f"{verb} after {self.value:,} {unit}"
+
+    @property
+    def since(self):
+        return self.SINCE.get(self.kind, "")
+
+
 class CitationBase(Tracked):
     """A source backing a record, with the source's own words and where they are."""
 
@@ -494,6 +624,17 @@ class CitationBase(Tracked):
 class EventCitation(CitationBase):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="citations")
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="event_citations")
+
+    history = HistoricalRecords()
+
+    class Meta(CitationBase.Meta):
+        pass
+
+
+class ReportedDurationCitation(CitationBase):
+    # Named after the model, as every citation's link is (roles and the bundle find it by that name).
+    reportedduration = models.ForeignKey(ReportedDuration, on_delete=models.CASCADE, related_name="citations")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="duration_citations")
 
     history = HistoricalRecords()
 

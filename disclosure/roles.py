@@ -70,7 +70,7 @@ def is_public_facing(record):
         return record.status == PublicationStatus.PUBLISHED and _incident_public(record.incident)
     if name == "response":
         return record.status == PublicationStatus.PUBLISHED and is_public_facing(record.claim)
-    if name in ("participant", "exposeddata", "correction"):
+    if name in ("participant", "exposeddata", "correction", "reportedduration"):
         return _incident_public(record.incident)
     if name.endswith("citation"):
         return is_public_facing(getattr(record, name.removesuffix("citation")))

@@ -72,7 +72,7 @@ def _touch_incident(record, by, now):
     """
     incident_id = None
     name = record._meta.model_name
-    if name in ("event", "claim", "participant", "exposeddata", "correction"):
+    if name in ("event", "claim", "participant", "exposeddata", "correction", "reportedduration"):
         incident_id = record.incident_id
     elif name == "response":
         incident_id = record.claim.incident_id

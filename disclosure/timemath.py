@@ -66,6 +66,14 @@ that gap therefore becomes ``[10:00Z, 11:00Z)``, the same instants as the
 03:00 hour. A local midnight that does not exist (zones that change at
 midnight) maps the same way, which yields the true start of that day.
 
+*Unknown time zone* (``timezone="unknown"``, e.g. VCDB records, which name no
+zone anywhere): the source gives a local date or time but not where. The
+local interval ``[lo, hi)`` is read as UTC and then widened by the widest real
+offsets, ``lo - 14 h`` (UTC+14:00, Kiribati) and ``hi + 12 h`` (UTC-12:00), so
+every reading in any zone lies inside it. ``nominal`` stays the midpoint of the
+un-widened interval read as UTC. ``approximate`` widens first, as in UTC; a
+time with an explicit offset names its zone and is unaffected.
+
 Durations (spec section 2) are whole seconds: ``min``/``max`` are exact
 (floored/ceiled defensively should an input carry microseconds) and
 ``nominal`` is rounded half up, ``floor(x + 0.5)``. Nothing is clamped;
@@ -97,7 +105,10 @@ __all__ = [
     "is_valid_timezone",
     "parse_at",
     "parse_margin",
+    "UNKNOWN_ZONE",
+    "is_zone_or_unknown",
     "validate",
+    "zone_or_utc",
     "validate_margin",
 ]
 
@@ -166,6 +177,23 @@ def _zone_name_set() -> frozenset[str]:
 def is_valid_timezone(name: object) -> bool:
     """True when ``name`` is a known IANA timezone name (e.g. 'Europe/Berlin')."""
     return isinstance(name, str) and name in _zone_name_set()
+
+
+#: The time zone of a record that gives none (docs/methodology.md, "An unknown time zone").
+UNKNOWN_ZONE = "unknown"
+#: How far the widest real UTC offsets reach each side of UTC: UTC+14:00 (lo) and UTC-12:00 (hi).
+UNKNOWN_ZONE_EAST = timedelta(hours=14)
+UNKNOWN_ZONE_WEST = timedelta(hours=12)
+
+
+def is_zone_or_unknown(name: object) -> bool:
+    """An IANA name, or ``UNKNOWN_ZONE``: what a record's time zone may be."""
+    return name == UNKNOWN_ZONE or is_valid_timezone(name)
+
+
+def zone_or_utc(name: object) -> tzinfo:
+    """The zone to show an instant in: the named IANA zone, else UTC (an unknown or blank zone)."""
+    return ZoneInfo(name) if is_valid_timezone(name) else UTC
 
 
 def get_zone(name: str) -> ZoneInfo:
@@ -293,6 +321,8 @@ def validate(
     margin (``parse_margin``) of an approximate time, and the widened interval
     must stay within the calendar.
     """
+    if timezone == UNKNOWN_ZONE:
+        timezone = "UTC"
     _resolve(at, precision, timezone)
     if margin is not None and margin != "":
         interval(at, precision, approximate, timezone, margin=margin)
@@ -543,8 +573,17 @@ def interval(
     timezone, else incident timezone); an explicit offset in ``at`` wins over
     it. ``margin`` (only with ``approximate``) widens by that much on each side
     instead of one unit of precision. See the module docstring for DST
-    handling. Raises TimeError.
+    handling. ``timezone="unknown"`` reads the local time as UTC and widens the
+    result by the widest offsets (module docstring). Raises TimeError.
     """
+    if timezone == UNKNOWN_ZONE:
+        utc = interval(at, precision, approximate, "UTC", margin=margin)
+        if parse_at(at)[1] is not None:
+            return utc  # an explicit offset names the zone
+        try:
+            return Interval(lo=utc.lo - UNKNOWN_ZONE_EAST, hi=utc.hi + UNKNOWN_ZONE_WEST, nominal=utc.nominal)
+        except OverflowError:
+            raise TimeError(f"{at!r} is too close to the limits of the calendar") from None
     parsed_margin = validate_margin(margin, approximate)
     local, tz, precision = _resolve(at, precision, timezone)
     start = _truncate(local, precision)
