@@ -418,7 +418,9 @@ def run_import(conversion, *, strict=False, existing_orgs_kept=True, progress=No
             )
         )
         document = dict(document, organizations=[o for o in document["organizations"] if o["slug"] not in known])
-    before = set(Incident.objects.filter(slug__in=list(by_slug)).values_list("slug", flat=True))
+    stored = dict(Incident.objects.filter(slug__in=list(by_slug)).values_list("slug", "status"))
+    before = set(stored)
+    document = dict(document, incidents=[_keep_status(i, stored.get(i["slug"])) for i in document["incidents"]])
 
     changed = set()
 
@@ -467,6 +469,21 @@ def run_import(conversion, *, strict=False, existing_orgs_kept=True, progress=No
         else:
             report.status = "unchanged"
     return result
+
+
+def _keep_status(incident, stored_status):
+    """A run never takes an incident back: one already published, in review or retracted keeps its status.
+
+    Without --publish the converters say "draft"; a newsroom may since have published
+    the imported incident, and importing the dataset again must not unpublish it. The
+    claims that follow their incident's status (a flagged breach's date) follow it here too.
+    """
+    if stored_status in (None, "draft") or incident["status"] != "draft":
+        return incident
+    out = dict(incident, status=stored_status)
+    if stored_status == "published" and incident.get("claims"):
+        out["claims"] = [dict(c, status="published") for c in incident["claims"]]
+    return out
 
 
 def _refusal(records):

@@ -353,3 +353,27 @@ def test_a_month_known_breach_never_shows_a_day_on_its_public_page(client):
     for day_shown in ("14 March 2019", "March 14, 2019", "2019-03-14", "1 March 2019", "2019-03-01"):
         assert day_shown not in page
     assert "Have I Been Pwned" in page
+
+
+@pytestmark_db
+def test_a_run_without_publish_never_unpublishes_an_imported_incident():
+    from claims.models import Claim
+    from disclosure.models import Incident
+
+    _run("--publish")
+    second = _run()
+    assert "0 updated" in second
+    statuses = dict(Incident.objects.values_list("slug", "status"))
+    assert statuses["hibp-acmeforum"] == "published"
+    assert statuses["hibp-maybedating"] == "draft"
+    assert Claim.objects.get(incident__slug="hibp-maybedating").status == "draft"
+
+
+def test_an_unverified_breach_published_has_its_date_as_a_published_claim():
+    conversion = hibp.convert([records()[0] | {"IsVerified": False, "IsSpamList": True}], publish=True)
+    (only,) = conversion.document["incidents"]
+    assert only["status"] == "published"
+    assert only["origin"]["flags"] == ["unverified", "spam_list"]
+    assert [e["kind"] for e in only["events"]] == ["other"]
+    assert only["claims"][0]["status"] == "published"
+    assert only["claims"][0]["statement"] == "Acme Forum was breached in March 2019."
