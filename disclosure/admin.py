@@ -198,7 +198,17 @@ class IncidentAdmin(ServiceAdmin):
     list_select_related = ["vendor"]
     autocomplete_fields = ["vendor"]
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["followed_until_hi"]
+    # Where an imported incident came from is the importer's record, not an editor's to change.
+    readonly_fields = [
+        "followed_until_hi",
+        "origin_dataset",
+        "origin_record",
+        "origin_url",
+        "origin_credit",
+        "origin_licence",
+        "origin_licence_url",
+        "origin_flags",
+    ]
     inlines = [ParticipantInline, ExposedDataInline, EventInline, CorrectionInline]
     # A contributor moves a draft to review and back; the other statuses are an editor's.
     publisher_fields = ("embargo_until", "retraction_notice")

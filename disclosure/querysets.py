@@ -7,14 +7,15 @@ module applies them:
 
 * an incident is public when it is published or retracted and its embargo, if
   any, has passed;
-* participants and exposed data are public when their incident is; an event
+* participants, exposed data and reported durations are public when their
+  incident is, and so is where an imported incident came from (its origin); an event
   when it is published itself and its incident is public;
 * data classes are reference data, all public;
 * organisations and sources are public only when something public refers to
   them, so that a draft story's new vendor or article does not leak. This
   module knows the references of the core records (vendors, participants,
-  event actors and targets, source outlets; sources cited by public events and
-  corrections); the layers above, which it cannot import, add theirs through
+  event actors and targets, source outlets; sources cited by public events,
+  corrections and reported durations); the layers above, which it cannot import, add theirs through
   `register_public_reference` (claims: claimants, responders, sources cited by
   claims and responses);
 * private notes are never part of a public representation (serializers and
@@ -103,9 +104,18 @@ class SourceQuerySet(models.QuerySet):
         CorrectionCitation = _model("disclosure.CorrectionCitation")
         Event = _model("disclosure.Event")
         Incident = _model("disclosure.Incident")
-        cited = Q(id__in=EventCitation.objects.filter(event__in=Event.objects.public(now)).values("source_id")) | Q(
-            id__in=CorrectionCitation.objects.filter(correction__incident__in=Incident.objects.public(now)).values(
-                "source_id"
+        DurationCitation = _model("disclosure.ReportedDurationCitation")
+        cited = (
+            Q(id__in=EventCitation.objects.filter(event__in=Event.objects.public(now)).values("source_id"))
+            | Q(
+                id__in=CorrectionCitation.objects.filter(correction__incident__in=Incident.objects.public(now)).values(
+                    "source_id"
+                )
+            )
+            | Q(
+                id__in=DurationCitation.objects.filter(
+                    reportedduration__incident__in=Incident.objects.public(now)
+                ).values("source_id")
             )
         )
         for reference in PUBLIC_REFERENCES["source"]:

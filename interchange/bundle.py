@@ -18,6 +18,7 @@ statuses, so importing one never blanks them). Records are matched as follows:
 | event, claim | key, within the incident |
 | participant | (organisation, role), within the incident |
 | exposed data | data class, within the incident |
+| reported duration | kind, within the incident |
 | citation | (source, quote, locator), within the cited record; a changed quote or locator is another citation |
 | response | position within the claim: among all its responses when every response of the claim in the bundle gives its `status` (as full exports do), else among its published responses only (a public export lists no drafts and gives no statuses) |
 | correction | position within the incident |
@@ -54,7 +55,7 @@ from django.utils.dateparse import parse_datetime
 from jsonschema import Draft202012Validator
 
 from claims.models import Claim, ClaimCitation, Response, ResponseCitation
-from disclosure import roles, services, timemath, timetext
+from disclosure import roles, services, timemath
 from disclosure.errors import LocatedError, Problem, json_path
 from disclosure.models import (
     Correction,
@@ -66,6 +67,8 @@ from disclosure.models import (
     Incident,
     Organization,
     Participant,
+    ReportedDuration,
+    ReportedDurationCitation,
     Source,
 )
 from metrics.models import Norm
@@ -162,7 +165,7 @@ def _semantic_problems(document):
     for i, norm in enumerate(document.get("norms", [])):
         problems.extend(_url_problems(norm["source_url"], f"norms[{i}].source_url"))
     for i, organization in enumerate(document["organizations"]):
-        if organization.get("url"):
+        if organization.get("url") is not None:
             problems.extend(_url_problems(organization["url"], f"organizations[{i}].url"))
     based_on = {s["key"]: s["based_on"] for s in document["sources"] if s.get("based_on")}
     for i, source in enumerate(document["sources"]):
@@ -170,23 +173,30 @@ def _semantic_problems(document):
         org(source.get("outlet"), f"{path}.outlet")
         if source.get("based_on"):
             add(_based_on_problem(source["key"], source["based_on"], based_on, known_sources, f"{path}.based_on"))
-        if source.get("url"):
+        if source.get("url") is not None:
             problems.extend(_url_problems(source["url"], f"{path}.url"))
         if source.get("published"):
             problems.extend(_time_problems(source["published"], f"{path}.published", "UTC"))
-        if source.get("published", {}).get("timezone") and not timetext.is_timezone(source["published"]["timezone"]):
-            add(BundleProblem(f"{path}.published.timezone", "not an IANA time zone name."))
+        if source.get("published", {}).get("timezone") and not timemath.is_zone_or_unknown(
+            source["published"]["timezone"]
+        ):
+            add(BundleProblem(f"{path}.published.timezone", "not an IANA time zone name, nor 'unknown'."))
 
     for i, incident in enumerate(document["incidents"]):
         path = f"incidents[{i}]"
         tz = incident["timezone"]
-        if not timetext.is_timezone(tz):
+        if not timemath.is_zone_or_unknown(tz):
             add(
                 BundleProblem(
-                    f"{path}.timezone", f"'{tz}' is not an IANA time zone name (for example 'Europe/Berlin')."
+                    f"{path}.timezone",
+                    f"'{tz}' is not an IANA time zone name (for example 'Europe/Berlin'), nor 'unknown'.",
                 )
             )
             tz = "UTC"
+        origin = incident.get("origin") or {}
+        for key in ("url", "licence_url"):
+            if origin.get(key) is not None:
+                problems.extend(_url_problems(origin[key], f"{path}.origin.{key}"))
         if incident.get("embargo_until") and parse_datetime(incident["embargo_until"]) is None:
             add(BundleProblem(f"{path}.embargo_until", "not an ISO 8601 date-time."))
         if incident.get("followed_until"):
@@ -204,6 +214,9 @@ def _semantic_problems(document):
                     )
                 )
         unique(incident.get("data_exposed", []), "data_class", f"{path}.data_exposed")
+        unique(incident.get("durations", []), "kind", f"{path}.durations")
+        for j, duration in enumerate(incident.get("durations", [])):
+            citations(duration.get("citations", []), f"{path}.durations[{j}].citations", False)
         unique(incident.get("events", []), "key", f"{path}.events")
         unique(incident.get("claims", []), "key", f"{path}.claims")
         for j, event in enumerate(incident.get("events", [])):
@@ -308,6 +321,7 @@ OPTIONAL = {
         "exposed_system",
         "private_notes",
         "retraction_notice",
+        "origin",
     ),
     "exposed_data": ("affected_count", "affected_count_approximate"),
     "event": ("actor", "target", "channel", "description", "private_notes"),
@@ -318,6 +332,18 @@ OPTIONAL = {
 # A time the bundle gives is given whole: a key it leaves out inside the object takes its default.
 OPTIONAL_TIMES = {"published": "", "asserted": "", "followed_until": "followed_until_"}
 FOLLOWED_UNTIL = "followed_until_"
+# An incident's origin: one object in the bundle, seven fields on the incident (named with this prefix).
+# Like a time, an origin the bundle gives is given whole.
+ORIGIN = "origin_"
+ORIGIN_KEYS = ("dataset", "record", "url", "credit", "licence", "licence_url", "flags")
+OPTIONAL_GROUPS = {"origin": tuple(ORIGIN + key for key in ORIGIN_KEYS)}
+
+
+def _origin_fields(origin):
+    origin = origin or {}
+    fields = {ORIGIN + key: origin.get(key, "") for key in ORIGIN_KEYS if key != "flags"}
+    fields[ORIGIN + "flags"] = list(origin.get("flags", []))
+    return fields
 
 
 def _time_fields(time, prefix=""):
@@ -347,7 +373,10 @@ def _stated(item, fields, kind):
     out = dict(fields)
     for key in OPTIONAL.get(kind, ()):
         if key not in item:
-            names = [OPTIONAL_TIMES[key] + name for name in TIME_FIELDS] if key in OPTIONAL_TIMES else (key,)
+            if key in OPTIONAL_TIMES:
+                names = [OPTIONAL_TIMES[key] + name for name in TIME_FIELDS]
+            else:
+                names = OPTIONAL_GROUPS.get(key, (key,))
             for name in names:
                 out.pop(name, None)
     return out
@@ -372,6 +401,8 @@ def _validation_problems(exc, path, time_key=None):
             where = f"{path}.{time_key}.{field}"
         elif field.startswith(FOLLOWED_UNTIL):
             where = f"{path}.followed_until.{field.removeprefix(FOLLOWED_UNTIL)}"
+        elif field.startswith(ORIGIN):
+            where = f"{path}.origin.{field.removeprefix(ORIGIN)}"
         else:
             where = f"{path}.{field}"
         problems.extend(BundleProblem(where, message) for message in messages)
@@ -641,6 +672,7 @@ class _Writer:
                 "exposed_system": data.get("exposed_system", ""),
                 "private_notes": data.get("private_notes", ""),
                 "retraction_notice": data.get("retraction_notice", ""),
+                **_origin_fields(data.get("origin")),
             },
             data,
             "incident",
@@ -681,6 +713,19 @@ class _Writer:
             kind="exposed_data",
             key_of=lambda d, i: d.data_class.slug,
         )
+        durations = self.children(
+            incident=incident,
+            path=f"{path}.durations",
+            stored=incident.durations.order_by("position", "id"),
+            items=data.get("durations", []),
+            pairs=lambda stored, items: _match_by(stored, items, lambda d: d.kind, lambda d: d["kind"]),
+            make=lambda: ReportedDuration(incident=incident),
+            fields_of=lambda d: {"kind": d["kind"], "unit": d["unit"], "value": d.get("value")},
+            kind="duration",
+            key_of=lambda d, i: f"durations/{d.kind}",
+        )
+        for duration, item, dpath in durations:
+            self.citations(incident, duration, dpath, f"durations/{duration.kind}", item.get("citations", []))
         events = self.children(
             incident=incident,
             path=f"{path}.events",
@@ -884,6 +929,26 @@ def _citations_out(citations, sources_used):
     return out
 
 
+def _origin_out(incident):
+    if not incident.origin_dataset:
+        return None
+    out = {"dataset": incident.origin_dataset, "record": incident.origin_record}
+    _optional(out, url=incident.origin_url, credit=incident.origin_credit)
+    _optional(out, licence=incident.origin_licence, licence_url=incident.origin_licence_url)
+    if incident.origin_flags:
+        out["flags"] = list(incident.origin_flags)
+    return out
+
+
+def _duration_out(duration, sources_used):
+    out = {"kind": duration.kind, "unit": duration.unit}
+    _optional(out, value=duration.value)
+    citations = _citations_out(duration.citations.all(), sources_used)
+    if citations:
+        out["citations"] = citations
+    return out
+
+
 def empty_bundle():
     """A valid public bundle with nothing in it (a page past the end of the public export)."""
     return {"format": FORMAT, "organizations": [], "sources": [], "incidents": []}
@@ -916,13 +981,19 @@ def export_bundle(*, slugs=None, public=False, now=None):
         incidents = incidents.filter(slug__in=slugs)
     citation_qs = {
         model: model.objects.select_related("source").order_by("position", "id")
-        for model in (EventCitation, ClaimCitation, ResponseCitation, CorrectionCitation)
+        for model in (EventCitation, ClaimCitation, ResponseCitation, CorrectionCitation, ReportedDurationCitation)
     }
     incidents = incidents.prefetch_related(
         Prefetch(
             "participants", queryset=Participant.objects.select_related("organization").order_by("position", "id")
         ),
         Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class").order_by("position", "id")),
+        Prefetch(
+            "durations",
+            queryset=ReportedDuration.objects.prefetch_related(
+                Prefetch("citations", queryset=citation_qs[ReportedDurationCitation])
+            ).order_by("position", "id"),
+        ),
         Prefetch(
             "events",
             queryset=scope(events_visible_to, Event)
@@ -977,7 +1048,7 @@ def export_bundle(*, slugs=None, public=False, now=None):
         }
         if not public:
             out["private_notes"] = incident.private_notes
-        _optional(out, retraction_notice=incident.retraction_notice)
+        _optional(out, retraction_notice=incident.retraction_notice, origin=_origin_out(incident))
         out["participants"] = []
         for p in incident.participants.all():
             orgs_used.add(p.organization_id)
@@ -994,6 +1065,9 @@ def export_bundle(*, slugs=None, public=False, now=None):
             for d in incident.data_exposed.all()
         ]
         data_classes_used.update(d.data_class_id for d in incident.data_exposed.all())
+        durations = [_duration_out(d, sources_used) for d in incident.durations.all()]
+        if durations:
+            out["durations"] = durations
         out["events"] = []
         for e in incident.events.all():
             orgs_used.update(x for x in (e.actor_id, e.target_id) if x)

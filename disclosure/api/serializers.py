@@ -32,6 +32,7 @@ from disclosure.models import (
     Organization,
     Participant,
     Precision,
+    ReportedDuration,
     Source,
 )
 
@@ -204,6 +205,35 @@ class ExposedDataSerializer(serializers.ModelSerializer):
         fields = ["data_class", "affected_count", "affected_count_approximate"]
 
 
+class ReportedDurationSerializer(serializers.ModelSerializer):
+    """A duration a source reports without dates; never a time, never in a metric."""
+
+    words = serializers.CharField(read_only=True, help_text="The duration in plain words: 'Discovered after 2 days'.")
+    citations = CitationReadSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ReportedDuration
+        fields = ["kind", "unit", "value", "words", "citations"]
+        read_only_fields = fields
+
+
+class OriginSerializer(serializers.Serializer):
+    """Where an imported incident came from, with the dataset's credit and what it flags."""
+
+    dataset = serializers.CharField(source="origin_dataset", help_text="Short id of the dataset: hibp, vcdb.")
+    record = serializers.CharField(source="origin_record", help_text="The record's id in that dataset.")
+    url = serializers.CharField(source="origin_url", help_text="Link to the original record ('' when none).")
+    credit = serializers.CharField(source="origin_credit", help_text="The credit line the dataset's licence asks for.")
+    licence = serializers.CharField(source="origin_licence")
+    licence_url = serializers.CharField(source="origin_licence_url")
+    flags = serializers.ListField(child=serializers.CharField(), source="origin_flags")
+    caveats = serializers.ListField(
+        child=serializers.CharField(),
+        source="origin_caveats",
+        help_text="Plain-words warnings: the dataset lists the record as unverified, fabricated or a spam list.",
+    )
+
+
 INCIDENT_FIELDS = [
     "slug",
     "title",
@@ -217,8 +247,10 @@ INCIDENT_FIELDS = [
     "affected_count_approximate",
     "exposed_system",
     "retraction_notice",
+    "origin",
     "participants",
     "data_exposed",
+    "durations",
     "created_at",
     "updated_at",
 ]
@@ -238,11 +270,19 @@ class IncidentSerializer(serializers.ModelSerializer):
     followed_until = followed_until_field(read_only=True)
     participants = ParticipantSerializer(many=True, read_only=True)
     data_exposed = ExposedDataSerializer(many=True, read_only=True)
+    origin = serializers.SerializerMethodField(
+        help_text="Where an imported incident came from (a public dataset's record); null when not imported."
+    )
+    durations = ReportedDurationSerializer(many=True, read_only=True)
 
     class Meta:
         model = Incident
         fields = INCIDENT_FIELDS
         read_only_fields = fields
+
+    @extend_schema_field(OriginSerializer(allow_null=True))
+    def get_origin(self, incident):
+        return OriginSerializer(incident).data if incident.is_imported else None
 
 
 class StaffIncidentSerializer(IncidentSerializer):

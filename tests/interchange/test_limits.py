@@ -22,6 +22,8 @@ from disclosure.models import (
     Incident,
     Organization,
     Participant,
+    ReportedDuration,
+    ReportedDurationCitation,
     Source,
 )
 from interchange.bundle import BundleError, _schema_problems, import_bundle, schema, validate
@@ -32,6 +34,7 @@ pytestmark = pytest.mark.django_db
 IMPORTED_MODELS = [
     DataClass, Norm, Organization, Source, Incident, Participant, ExposedData, Event, EventCitation,
     Claim, ClaimCitation, Response, ResponseCitation, Correction, CorrectionCitation,
+    ReportedDuration, ReportedDurationCitation,
 ]  # fmt: skip
 
 # (bundle field, the value's kind, the model field behind it)
@@ -61,6 +64,13 @@ LIMITS = [
     ("incidents[0].claims[0].citations[0].locator", "text", ClaimCitation, "locator"),
     ("incidents[0].claims[0].responses[0].citations[0].locator", "text", ResponseCitation, "locator"),
     ("incidents[0].corrections[0].citations[0].locator", "text", CorrectionCitation, "locator"),
+    ("incidents[0].origin.dataset", "slug", Incident, "origin_dataset"),
+    ("incidents[0].origin.record", "text", Incident, "origin_record"),
+    ("incidents[0].origin.url", "url", Incident, "origin_url"),
+    ("incidents[0].origin.credit", "text", Incident, "origin_credit"),
+    ("incidents[0].origin.licence", "text", Incident, "origin_licence"),
+    ("incidents[0].origin.licence_url", "url", Incident, "origin_licence_url"),
+    ("incidents[0].durations[0].citations[0].locator", "text", ReportedDurationCitation, "locator"),
 ]
 
 # Columns whose bundle field cannot reach the limit: an enum, or a pattern or vocabulary shorter than it.
@@ -121,6 +131,17 @@ def document(path=None, value=None):
                 "slug": v("incidents[0].slug"), "title": v("incidents[0].title"), "vendor": org,
                 "timezone": "UTC", "status": "draft", "exposed_system": v("incidents[0].exposed_system"),
                 "data_exposed": [{"data_class": data_class}],
+                "origin": {
+                    "dataset": v("incidents[0].origin.dataset"), "record": v("incidents[0].origin.record"),
+                    "url": v("incidents[0].origin.url"), "credit": v("incidents[0].origin.credit"),
+                    "licence": v("incidents[0].origin.licence"), "licence_url": v("incidents[0].origin.licence_url"),
+                },
+                "durations": [
+                    {
+                        "kind": "discovery", "unit": "days", "value": 2,
+                        "citations": cite("incidents[0].durations[0].citations[0].locator"),
+                    }
+                ],
                 "events": [
                     {
                         "key": v("incidents[0].events[0].key"), "kind": "published", "time": time,

@@ -24,7 +24,7 @@ from disclosure.api import serializers as s
 from disclosure.api.base import ApiViewMixin, ServiceBackedViewSet, run_service
 from disclosure.api.openapi import READ_ERRORS, WRITE_ERRORS, errors
 from disclosure.api.permissions import CanImportBundles, ReadPublicWriteStaff
-from disclosure.models import ExposedData, Incident, Participant
+from disclosure.models import ExposedData, Incident, Participant, ReportedDuration, ReportedDurationCitation
 from disclosure.selectors import incidents_visible_to
 from interchange import bundle
 
@@ -38,6 +38,12 @@ def incident_queryset(base):
     return base.select_related("vendor").prefetch_related(
         Prefetch("participants", queryset=Participant.objects.select_related("organization")),
         Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class")),
+        Prefetch(
+            "durations",
+            queryset=ReportedDuration.objects.prefetch_related(
+                Prefetch("citations", queryset=ReportedDurationCitation.objects.select_related("source"))
+            ),
+        ),
     )
 
 
