@@ -78,6 +78,7 @@ KNOWN_FIELDS = {
     "LogoPath",
     "DataClasses",
     "IsVerified",
+    "DisclosureUrl",
     *FLAGS,
 }
 # Fields read on purpose and not carried: the logo is HIBP's image, the modification date is theirs.
@@ -290,7 +291,10 @@ def _incident(record, report, publish, organizations, sources, data_class_for, u
         report.unmapped.append(f"AddedDate {record.get('AddedDate')!r}: not an instant")
     sources[own["key"]] = own
     links = []
-    for href in html_links(description_html):
+    hrefs = html_links(description_html)
+    if isinstance(record.get("DisclosureUrl"), str) and record["DisclosureUrl"].strip():
+        hrefs.append(record["DisclosureUrl"].strip())  # the breached organisation's own notice, when HIBP has it
+    for href in hrefs:
         urls, url_notes = split_urls(href)
         report.notes.extend(url_notes)
         for url in urls:

@@ -239,7 +239,8 @@ def split_urls(text):
     dropped = []
     for piece in pieces:
         piece = piece.strip(",;()<>[]\"'")
-        piece = piece.rstrip(".")
+        # An access date glued to the address: '...?p=298(20130212)'.
+        piece = re.sub(r"\(\d{6,8}\)?$", "", piece).rstrip(".")
         if not piece:
             continue
         if not (_SCHEME.match(piece) or piece.lower().startswith("www.")):

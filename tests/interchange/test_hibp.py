@@ -116,7 +116,7 @@ def test_reference_strings_are_split_repaired_and_cleaned():
     urls, notes = split_urls(
         "http://news.example/a, http://news.example/b?x=1,2; http://other.example/c  "
         "http://www.http://www.hhs.gov/ocr/breach.html.gov/ocr/breach.html (20130215) http://bad..example/ "
-        "http://x.example/one,http://x.example/two http://news.example/a"
+        "http://x.example/one,http://x.example/two http://news.example/a http://glued.example/?p=298(20130212)"
     )
     assert urls == [
         "http://news.example/a",
@@ -125,6 +125,7 @@ def test_reference_strings_are_split_repaired_and_cleaned():
         "http://www.hhs.gov/ocr/breach.html",
         "http://x.example/one",
         "http://x.example/two",
+        "http://glued.example/?p=298",
     ]
     assert any("repaired malformed URL" in n for n in notes)
     assert any("dropped malformed URL 'http://bad..example/'" in n for n in notes)
@@ -377,3 +378,10 @@ def test_an_unverified_breach_published_has_its_date_as_a_published_claim():
     assert [e["kind"] for e in only["events"]] == ["other"]
     assert only["claims"][0]["status"] == "published"
     assert only["claims"][0]["statement"] == "Acme Forum was breached in March 2019."
+
+
+def test_a_disclosure_url_is_a_source_too():
+    record = records()[0] | {"DisclosureUrl": "https://acme-forum.example/notice"}
+    (only,) = hibp.convert([record]).document["incidents"]
+    sources = {s["key"]: s["url"] for s in hibp.convert([record]).document["sources"]}
+    assert "https://acme-forum.example/notice" in [sources[c["source"]] for c in only["events"][0]["citations"]]
