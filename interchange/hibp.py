@@ -217,6 +217,10 @@ def convert(records, *, publish=False, data_class_for=None, data_class_entries=N
         except ValueError as exc:
             report.skip(str(exc))
             continue
+        except (TypeError, AttributeError, KeyError, IndexError) as exc:
+            # A shape no release seen so far has: skip the record with what went wrong, never a traceback.
+            report.skip(f"a field has a shape this importer does not read ({type(exc).__name__}: {exc})")
+            continue
         if incident["slug"] in seen_slugs:
             report.skip(f"same Name as record {seen_slugs[incident['slug']]} (slug '{incident['slug']}')")
             continue

@@ -167,7 +167,9 @@ def discovery_method(value):
         parts = []
         for who in ("external", "internal", "partner"):
             if isinstance(value.get(who), dict):
-                varieties = [v.lower() for v in value[who].get("variety", []) if isinstance(v, str)]
+                listed = value[who].get("variety")
+                listed = listed if isinstance(listed, list) else [listed]
+                varieties = [v.lower() for v in listed if isinstance(v, str)]
                 parts.append(f"{who} ({', '.join(varieties)})" if varieties else who)
         if value.get("unknown") is True:
             parts.append("unknown")
@@ -229,6 +231,10 @@ def convert(items, *, publish=False, data_class_for=None, data_class_entries=Non
             )
         except ValueError as exc:
             report.skip(str(exc))
+            continue
+        except (TypeError, AttributeError, KeyError, IndexError) as exc:
+            # A shape no release seen so far has: skip the record with what went wrong, never a traceback.
+            report.skip(f"a field has a shape this importer does not read ({type(exc).__name__}: {exc})")
             continue
         if incident["slug"] in seen:
             report.skip(f"same incident_id as {seen[incident['slug']]}")

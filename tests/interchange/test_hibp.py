@@ -385,3 +385,14 @@ def test_a_disclosure_url_is_a_source_too():
     (only,) = hibp.convert([record]).document["incidents"]
     sources = {s["key"]: s["url"] for s in hibp.convert([record]).document["sources"]}
     assert "https://acme-forum.example/notice" in [sources[c["source"]] for c in only["events"][0]["citations"]]
+
+
+WEIRD = [None, 0, -5, 1.5, True, "", "x", [], {}, "2019-13-45", "<a href=", "&amp;amp;", "http://", ["a", None]]
+
+
+@pytest.mark.parametrize("value", WEIRD, ids=repr)
+def test_any_field_of_any_shape_is_a_skip_or_a_note_never_a_traceback(value):
+    for field in records()[0]:
+        conversion = hibp.convert([records()[0] | {field: value}])
+        (report,) = conversion.records
+        assert report.status == "skipped" or conversion.document["incidents"], field
