@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 BUNDLE := interchange/bundles/wyze-2019.json
 
-.PHONY: run test install db lint format bench worker clean
+.PHONY: run test install db lint format bench bench-import worker clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,15 @@ format: install
 worker: install
 	$(BIN)/celery -A config worker --beat --loglevel=info
 
+# The benchmarks (bench/): the metrics recompute, then every public page under gunicorn and wrk
+# (bench/reports/latest.md). On PostgreSQL: DATABASE_URL=postgres://... make bench.
 bench: install
 	$(BIN)/python bench/recompute.py
+	$(BIN)/python bench/pages.py $(BENCH_PAGES_ARGS)
+
+bench-import: install
+	@test -f bench/import_data.py || { echo "bench/import_data.py is not there yet"; exit 1; }
+	$(BIN)/python bench/import_data.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache .hypothesis

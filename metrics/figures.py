@@ -7,9 +7,8 @@ reporter, a summary statistic or the words for a figure.
 """
 
 import re
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 from disclosure import timemath
 
@@ -156,7 +155,7 @@ def compute_incident(events, now, followed_until_hi=None, tz=None):
         elif end_kind in OPEN_ENDS:
             result[metric] = Figure(*span(first_of(starts), until), True, start_event.id, None)
     year_from = by_kind.get("exposure_started") or by_kind.get("published")
-    zone = ZoneInfo(tz) if tz else UTC
+    zone = timemath.zone_or_utc(tz)  # an unknown zone reads the nominal instant in UTC
     year = min(year_from, key=_order).nominal.astimezone(zone).year if year_from else None
     return result, year
 

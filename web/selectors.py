@@ -7,7 +7,6 @@ fixed number of queries whatever the number of rows (tests pin the counts).
 from collections import defaultdict
 from datetime import timedelta
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 from django.db.models import Exists, F, OuterRef, Prefetch
 from django.shortcuts import get_object_or_404
@@ -26,6 +25,8 @@ from disclosure.models import (
     Incident,
     Organization,
     Participant,
+    ReportedDuration,
+    ReportedDurationCitation,
     Source,
 )
 from disclosure.selectors import events_visible_to, incidents_visible_to, organizations_visible_to
@@ -65,6 +66,12 @@ def incident_detail(slug, reader=None, now=None):
         .prefetch_related(
             Prefetch("participants", queryset=Participant.objects.select_related("organization")),
             Prefetch("data_exposed", queryset=ExposedData.objects.select_related("data_class")),
+            Prefetch(
+                "durations",
+                queryset=ReportedDuration.objects.prefetch_related(
+                    Prefetch("citations", queryset=cited(ReportedDurationCitation))
+                ),
+            ),
             Prefetch(
                 "events",
                 queryset=events_visible_to(reader, now)
@@ -272,6 +279,8 @@ def _sources_of(incident):
             add(r.citations.all())
     for c in incident.corrections.all():
         add(c.citations.all())
+    for d in incident.durations.all():
+        add(d.citations.all())
     # A source based on another ("via ZDNet") names it: one query for all of them, none when there is none.
     based_on = {entry["source"].based_on_id for entry in sources.values()} - {None}
     originals = Source.objects.in_bulk(based_on) if based_on else {}
@@ -325,7 +334,7 @@ def _as_of(incident, metrics):
         instant = incident.followed_until_hi - timedelta(seconds=1)  # hi is the first instant after it
     else:
         instant = max(m.computed_at for m in metrics)
-    return instant.astimezone(ZoneInfo(incident.timezone or "UTC"))
+    return instant.astimezone(timemath.zone_or_utc(incident.timezone))
 
 
 def incident_page_context(incident, view=MetricView.PUBLIC):

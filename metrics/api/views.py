@@ -7,7 +7,6 @@ computed from every event.
 
 import re
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -20,6 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from disclosure import timemath
 from disclosure.api.openapi import ErrorSerializer
 from disclosure.api.pagination import BoundedPageNumberPagination
 from disclosure.api.renderers import CSVRenderer
@@ -194,7 +194,7 @@ def _date_text(instant, tz):
     instant before `instant`, which is the exclusive end of followed_until or the computation time."""
     if instant is None:
         return None
-    local = (instant - timedelta(microseconds=1)).astimezone(ZoneInfo(tz or "UTC"))
+    local = (instant - timedelta(microseconds=1)).astimezone(timemath.zone_or_utc(tz))
     return f"{local.day} {local:%B %Y}"
 
 

@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from claims.choices import AWAITING_RESPONSE
 from claims.selectors import claims_visible_to
-from disclosure import roles
+from disclosure import roles, timemath
 from disclosure import services as disclosure_services
 from disclosure.choices import IncidentStatus, PublicationStatus
 from disclosure.selectors import incidents_visible_to
@@ -140,7 +140,7 @@ def _messages_of(exc):
 
 
 def _zone(incident):
-    return ZoneInfo(incident.timezone or "UTC")
+    return timemath.zone_or_utc(incident.timezone)
 
 
 def _zone_words(zone, instant=None):
