@@ -230,3 +230,43 @@ def test_a_single_file_imports_and_publish_publishes():
 
     call_command("import_veris", str(FIXTURES / f"{FIRST}.json"), "--publish", stdout=StringIO(), stderr=StringIO())
     assert list(Incident.objects.values_list("status", flat=True)) == ["published"]
+
+
+@pytest.mark.django_db
+def test_the_figures_are_computed_over_the_imports(django_capture_on_commit_callbacks):
+    """The import's commit runs the metrics as in service: a VCDB record gives exposure_to_publication."""
+    from metrics.models import IncidentMetric
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _run()
+    figure = IncidentMetric.objects.get(
+        incident__slug="vcdb-a1b2c3d4-0000-4000-8000-000000000001", metric="exposure_to_publication", view="staff"
+    )
+    # November 2012 (zone unknown) to 10 December 2012 (zone unknown): about a month, never negative.
+    assert 0 < figure.min_seconds < figure.nominal_seconds < figure.max_seconds
+    # Bounds widened by the unknown zone (-14 h, +12 h): 9 days less 26 hours, 40 days plus 26 hours.
+    assert figure.min_seconds == 9 * 86_400 - 26 * 3600
+    assert figure.max_seconds == 40 * 86_400 + 26 * 3600
+
+
+def _paths(value, prefix=()):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield (*prefix, key)
+            yield from _paths(item, (*prefix, key))
+
+
+@pytest.mark.parametrize("value", [None, 0, 1.5, True, "", "x", [], {}, {"year": "abc"}, ["a", None]], ids=repr)
+def test_any_field_of_any_shape_is_a_skip_or_a_note_never_a_traceback(value):
+    import copy
+
+    (name, record), *_ = items()
+    for path in list(_paths(record)):
+        changed = copy.deepcopy(record)
+        target = changed
+        for key in path[:-1]:
+            target = target[key]
+        target[path[-1]] = value
+        conversion = veris.convert([(name, changed)])
+        (report,) = conversion.records
+        assert report.status == "skipped" or conversion.document["incidents"], path
