@@ -182,6 +182,16 @@ class RecordedTime(Tracked):
     def time_display(self):
         return timetext.describe(self.at, self.precision, self.approximate) if self.at else ""
 
+    @property
+    def timezone_unknown(self):
+        """Whether this time is read in no known zone: 'unknown' applies and `at` names no offset."""
+        if not self.at or self.effective_timezone != timemath.UNKNOWN_ZONE:
+            return False
+        try:
+            return timemath.parse_at(self.at)[1] is None
+        except timemath.TimeError:
+            return False
+
 
 class Organization(Tracked):
     Kind = OrganizationKind
