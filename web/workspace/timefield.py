@@ -172,7 +172,7 @@ def recorded_time(date_text, time_text, approximate, margin, zone, *, incident_t
         errors["margin"] = ValidationError("Choose a margin from the list.")
     zone = (zone or "").strip() or incident_timezone or "UTC"
     offset = parse_offset(zone)
-    if offset is None and not timemath.is_valid_timezone(zone):
+    if offset is None and not timemath.is_zone_or_unknown(zone):
         errors["zone"] = ValidationError(
             f"'{zone}' is not a time zone we know; use a name like America/Los_Angeles or Europe/Berlin, "
             "or an offset like UTC-08:00."
@@ -231,6 +231,8 @@ def _local_zone(value, incident_timezone):
     if offset is not None:
         return offset, offset_words(offset.utcoffset(None))
     name = zone_of(value, incident_timezone)
+    if name == timemath.UNKNOWN_ZONE:
+        return timemath.zone_or_utc(name), "UTC, time zone unknown"
     return timemath.get_zone(name), name
 
 
@@ -272,6 +274,8 @@ def zone_words(value, incident_timezone="UTC"):
     if offset is not None:
         return f"{offset_words(offset.utcoffset(None))} (an explicit offset)"
     name = zone_of(value, incident_timezone)
+    if name == timemath.UNKNOWN_ZONE:
+        return "time zone unknown (read in every zone, UTC−12:00 to UTC+14:00)"
     delta = timemath.get_zone(name).utcoffset(local)
     return f"{name}, {offset_words(delta)} on that date"
 
