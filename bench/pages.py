@@ -626,6 +626,8 @@ def run_datasette(export, probe, load, load_settings, tmp, server):
     page = probe["facts"]["api_page"]
     paths = {
         "first": f"/{name}/incidents.json?_size=50",
+        # Datasette's first page also suggests facets (about 0.1 s of its time); without them it is quicker.
+        "first_nosuggest": f"/{name}/incidents.json?_size=50&_nosuggest=1",
         "late": f"/{name}/incidents.json?_size=50&_next={(page - 1) * 50}",
     }
     out = {"version": None, "rows": probe["export"]["rows"], "columns": probe["export"]["columns"], "api_page": page}

@@ -34,6 +34,8 @@ def ratio(page, trivial):
 
 
 def verdict(value, target):
+    if not value:
+        return "**miss** (no answer within the run)"
     if value >= target:
         return f"pass ({value:.2f}x)"
     short = target / value if value else math.inf
@@ -228,12 +230,13 @@ def datasette(sizes):
             "",
             f"{peer['version']} serving the same {peer['rows']:,} public incidents, `--immutable`, exported with the "
             f"columns the API list shows ({', '.join(peer['columns'])}; nested values as JSON text), one process; "
-            "our API on gunicorn as above. Target: the API at least 1.0x Datasette, cached or not.",
+            "our API on gunicorn as above. Target: the API at least 1.0x Datasette, cached or not. Datasette's first "
+            "page as asked suggests facets too; `_nosuggest=1` is the same rows without them.",
             "",
             "| ours | req/s cold / warm | p50 ms cold / warm | bytes | Datasette | req/s | p50 ms | bytes | ratio cold | ratio warm |",
             "|---|--:|--:|--:|---|--:|--:|--:|---|---|",
         ]
-        for ours, which in ((first, "first"), (late, "late")):
+        for ours, which in ((first, "first"), (first, "first_nosuggest"), (late, "late")):
             theirs = peer.get(which)
             if not ours or not theirs:
                 continue
@@ -274,7 +277,7 @@ def plans(size):
     probe = size.get("probe", {})
     for path, plan in probe.get("plans", {}).items():
         kind = "EXPLAIN (ANALYZE, BUFFERS)" if probe.get("vendor") == "postgresql" else "EXPLAIN QUERY PLAN"
-        out += [f"### {kind} of the slowest query of `{path}` at {size_label(size['size'])} incidents", ""]
+        out += [f"### {kind} of the {path} at {size_label(size['size'])} incidents", ""]
         if plan.get("error"):
             out += [f"Not explained: {plan['error']}", ""]
             continue

@@ -108,7 +108,13 @@ class Command(BaseCommand):
     help = "Generate published-looking incidents with events, claims, responses and citations (bulk, reproducible)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--incidents", type=int, default=1000)
+        parser.add_argument(
+            "--incidents",
+            "--count",
+            type=int,
+            default=1000,
+            help="How many incidents (bench/pages.py loads 100 and 10,000; --sizes asks for others, e.g. 100000).",
+        )
         parser.add_argument("--events-per-incident", type=int, default=10)
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--prefix", default="gen", help="Slug prefix of generated records.")
