@@ -51,6 +51,10 @@ def key(name):
     return re.sub(r"page \d+", "page N", name)
 
 
+def loadavg(values):
+    return " / ".join(f"{v:.1f}" for v in values) if values else "–"
+
+
 def size_label(size):
     return f"{size:,}"
 
@@ -76,7 +80,10 @@ def backend_section(results):
         f"measurement at {size_label(largest['size'])} incidents and {settings['duration_other_s']:g} s at the smaller "
         f"sizes (a slow page: {settings['workers']} connections, up to {settings['max_duration_s']:g} s). "
         f"Sizes: {', '.join(size_label(s['size']) for s in sizes)} generated incidents (seed {settings['seed']}, "
-        f"{settings['events_per_incident']} events each) plus the Wyze case. The run took {results['elapsed_s'] / 60:.1f} min.",
+        f"{settings['events_per_incident']} events each) plus the Wyze case. The run took {results['elapsed_s'] / 60:.1f} min; "
+        f"the machine's load average was {loadavg(results.get('loadavg_at_start'))} at its start and "
+        f"{loadavg(results.get('loadavg_at_end'))} at its end (other work shares these CPUs: the trivial view's "
+        "req/s moves with it, which is why each page is paired with the trivial view measured around it).",
         "",
     ]
     rows = largest.get("rows", [])
@@ -88,7 +95,7 @@ def backend_section(results):
             "",
             "Cold: every request a different `?_bench=` parameter, so every one misses the page cache; warm: the same "
             "URL after a warm-up, from each worker's cache. Ratio: the page's req/s over the trivial view's, measured "
-            "just before it. Queries: per request in-process, cold / warm.",
+            "half just before the page and half just after. Queries: per request in-process, cold / warm.",
             "",
             f"| path | trivial req/s | cold req/s | cold ratio | cold p50 / p99 ms | warm req/s | warm ratio | "
             f"warm p50 / p99 ms | bytes | queries at {size_label(smallest['size'])} | queries at "
@@ -103,6 +110,8 @@ def backend_section(results):
             path = f"`{row['path']}`" + (" (HX-Request)" if row.get("htmx") else "")
             errors = cold["errors"] + warm["errors"]
             status = "" if row["status"] == 200 else f" **{row['status']}**"
+            if cold.get("estimated") or warm.get("estimated"):
+                status += " (≈: too slow to load; the workers' bound from one request's time)"
             lines.append(
                 f"| {path}{status}{f' ({errors} errors)' if errors else ''} | {number(trivial, 0)} | {number(cold['rps'])} | "
                 f"{ratio(cold['rps'], trivial):.3g} | {number(cold['p50_ms'], 0)} / {number(cold['p99_ms'], 0)} | "
@@ -240,12 +249,16 @@ def datasette(sizes):
             theirs = peer.get(which)
             if not ours or not theirs:
                 continue
+            if not theirs["rps"]:
+                cold_verdict = warm_verdict = "pass (Datasette answered nothing within the run)"
+            else:
+                cold_verdict = verdict(ratio(ours["cold"]["rps"], theirs["rps"]), PEER_TARGET)
+                warm_verdict = verdict(ratio(ours["warm"]["rps"], theirs["rps"]), PEER_TARGET)
             lines.append(
                 f"| `{ours['path']}` | {number(ours['cold']['rps'])} / {number(ours['warm']['rps'])} | "
                 f"{number(ours['cold']['p50_ms'], 0)} / {number(ours['warm']['p50_ms'], 0)} | {ours['bytes']:,} | "
                 f"`{theirs['path']}` | {number(theirs['rps'])} | {number(theirs['p50_ms'], 1)} | {theirs['bytes']:,} | "
-                f"{verdict(ratio(ours['cold']['rps'], theirs['rps']), PEER_TARGET)} | "
-                f"{verdict(ratio(ours['warm']['rps'], theirs['rps']), PEER_TARGET)} |"
+                f"{cold_verdict} | {warm_verdict} |"
             )
         lines.append("")
     return lines
