@@ -6,6 +6,7 @@ results into words with it. Nothing else defines a metric, "met a norm", a
 reporter, a summary statistic or the words for a figure.
 """
 
+import bisect
 import re
 from datetime import timedelta
 from typing import NamedTuple
@@ -306,6 +307,23 @@ def norm_counts(closed, open_lows, window, direction, no_notice=0):
     }
 
 
+#: The edges, in seconds, of the bins a compare chart draws once a group has too many figures for one
+#: dot each: four to a power of ten from a minute to about 30 years, the chart's log axis. A figure
+#: under a minute (or negative: publication before notice) falls in the first bin, one past the
+#: last edge in the last.
+BIN_EDGES = [round(60 * 10 ** (i / 4)) for i in range(0, 25)]
+
+
+def histogram(nominals):
+    """How many of the closed figures' nominal seconds fall in each bin between BIN_EDGES."""
+    counts = [0] * (len(BIN_EDGES) - 1)
+    last = len(counts) - 1
+    for value in nominals:
+        i = bisect.bisect_right(BIN_EDGES, value) - 1
+        counts[min(max(i, 0), last)] += 1
+    return counts
+
+
 def summarise(group, norms, metric=None, no_notice=0):
     """One aggregate's figures from a group [nominals (sorted), minima, maxima, open figures] and its norms.
 
@@ -347,6 +365,7 @@ def summarise(group, norms, metric=None, no_notice=0):
         "median_min_seconds": quantile(lows, 0.5),
         "median_max_seconds": quantile(highs, 0.5),
         "norm_shares": shares,
+        "bins": histogram(nominal),
     }
 
 

@@ -144,6 +144,13 @@ class IncidentMetricSet(models.Model):
         blank=True,
         help_text="Year, in the incident's time zone, of the first exposure_started event, else of the first published.",
     )
+    # The date the incident is listed under: its earliest event in the view (any kind), stored so
+    # that listing, sorting and filtering read a column instead of a subquery per incident (issue 13).
+    # `first_event` gives the card that event's own precision ("March 2019", "2018").
+    started_at = models.DateTimeField(null=True, blank=True, help_text="Nominal instant of the earliest event.")
+    first_event = models.ForeignKey(
+        "disclosure.Event", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -151,6 +158,11 @@ class IncidentMetricSet(models.Model):
         db_table = "disclosure_incidentmetricset"
         ordering = ["incident", "view"]
         constraints = [models.UniqueConstraint(fields=["incident", "view"], name="incident_metric_set_unique")]
+        # The listing's sort ("newest") and year filter, per view.
+        indexes = [
+            models.Index(fields=["view", "started_at"], name="metric_set_view_started"),
+            models.Index(fields=["view", "year"], name="metric_set_view_year"),
+        ]
 
     def __str__(self):
         return f"{self.incident} metrics ({self.view})"
@@ -183,6 +195,9 @@ class MetricAggregate(models.Model):
     median_min_seconds = models.FloatField(null=True, help_text="Median of the lower bounds: the median's lower bound.")
     median_max_seconds = models.FloatField(null=True, help_text="Median of the upper bounds: the median's upper bound.")
     norm_shares = models.JSONField(default=dict, help_text="{norm slug: {met, of, share}} for notice windows.")
+    bins = models.JSONField(
+        default=list, blank=True, help_text="Closed figures per bin between figures.BIN_EDGES (the compare chart)."
+    )
     computed_at = models.DateTimeField()
 
     class Meta:

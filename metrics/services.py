@@ -64,6 +64,7 @@ from .models import (
 from .signals import figures_changed
 
 logger = logging.getLogger(__name__)
+COUNTING_KINDS = frozenset(KINDS)  # the kinds the figures are computed from
 
 BATCH_SIZE = 2000  # incidents per transaction of a full run (and per step of its progress)
 _LOCK_AGGREGATES = 731_003  # an arbitrary constant naming this project's aggregates lock
@@ -83,14 +84,15 @@ def digest(value):
     return int.from_bytes(hashlib.blake2b(repr(value).encode(), digest_size=8).digest(), "big", signed=True)
 
 
-def figures_digest(figures, year, as_of=None, notices=None):
+def figures_digest(figures, year, as_of=None, notices=None, first=None):
     """The digest of an incident's figures in one view ({metric: Figure}), as IncidentMetricSet stores it.
 
     It covers everything stored but the seconds of an open figure that runs to the
     time of computation: those advance with time and are moved on in place (see
     `_advance_open_figures`). An open figure that stops at the incident's
     `followed_until` (`as_of`) has fixed seconds, so they are covered. `notices`
-    ({organisation id: Figure or NO_NOTICE}, §4.2) are covered in full.
+    ({organisation id: Figure or NO_NOTICE}, §4.2) are covered in full, and so is `first`,
+    the (event id, nominal instant) the incident is listed under.
     """
     value = (
         year,
@@ -102,6 +104,8 @@ def figures_digest(figures, year, as_of=None, notices=None):
     )
     if notices:
         value += (sorted((actor, None if f is NO_NOTICE else tuple(f)) for actor, f in notices.items()),)
+    if first is not None:
+        value += ((first[0], first[1].isoformat()),)
     return digest(value)
 
 
@@ -122,8 +126,11 @@ def event_rows(**filters):
 
     bench/recompute.py times its floor on this very query.
     """
+    # Every kind, not only the counting ones: the earliest event of any kind is the date an
+    # incident is listed under (IncidentMetricSet.started_at); `_compute` keeps the counting ones
+    # for the figures.
     return (
-        Event.objects.filter(**filters, kind__in=KINDS)
+        Event.objects.filter(**filters)
         .order_by("incident_id", "nominal", "position", "id")
         .values_list("incident_id", "id", "kind", "position", "lo", "hi", "nominal", "status", "actor_id", named=True)
     )
@@ -177,19 +184,24 @@ def _stored_digests(in_range):
 
 
 def _compute(first_id, last_id, locked, public, now):
-    """{(incident_id, view): (figures, year, notices)} for the locked incidents of the range that have events.
+    """{(incident_id, view): (figures, year, notices, first)} for the locked incidents of the range that have events.
 
     `notices` are the per-reporter notices (§4.2, `figures.notice_by_reporter`, the
-    vendor left out). Public figures exist only for public incidents and only from
-    published events: the rule of Event.objects.public(), applied to this one read
-    (a test holds them equal).
+    vendor left out), `first` the view's earliest event of any kind, as (id, nominal):
+    the date the incident is listed under. Public figures exist only for public
+    incidents and only from published events: the rule of Event.objects.public(),
+    applied to this one read (a test holds them equal).
     """
     computed = {}
     events = event_rows(incident_id__gte=first_id, incident_id__lte=last_id)
 
     def compute(group, as_of, vendor_id, tz):
-        figures, year = compute_incident(group, now, followed_until_hi=as_of, tz=tz)
-        return figures, year, notice_by_reporter(group, vendor=vendor_id)
+        first = (group[0].id, group[0].nominal)  # rows come in (nominal, position, id) order
+        counting = [event for event in group if event.kind in COUNTING_KINDS]
+        if not counting:
+            return {}, None, {}, first
+        figures, year = compute_incident(counting, now, followed_until_hi=as_of, tz=tz)
+        return figures, year, notice_by_reporter(counting, vendor=vendor_id), first
 
     for incident_id, group in groupby(events, key=attrgetter("incident_id")):
         if incident_id not in locked:  # created in the range after the lock: its own recompute will come
@@ -272,12 +284,12 @@ def _recompute_batch(first_id, last_id, *, now):
         computed = _compute(first_id, last_id, locked, public, now)
 
         changed, unchanged = {}, 0
-        for key, (figures, year, notices) in computed.items():
-            value = figures_digest(figures, year, locked[key[0]][0], notices)
+        for key, (figures, year, notices, first) in computed.items():
+            value = figures_digest(figures, year, locked[key[0]][0], notices, first)
             if known.get(key) == value:
                 unchanged += len(figures)
             else:
-                changed[key] = (figures, year, value, notices)
+                changed[key] = (figures, year, value, notices, first)
         gone = known.keys() - computed.keys()  # with a set or rows, computed no more
 
         # A changed incident and view gets all its rows written (upserted: each keeps its
@@ -296,7 +308,7 @@ def _recompute_batch(first_id, last_id, *, now):
                 end_event_id=figure.end_event_id,
                 computed_at=now,
             )
-            for (incident_id, view), (figures, _, _, _) in changed.items()
+            for (incident_id, view), (figures, *_) in changed.items()
             for metric, figure in figures.items()
         ]
         stale = []
@@ -326,7 +338,7 @@ def _recompute_batch(first_id, last_id, *, now):
                     end_event_id=None if notice is NO_NOTICE else notice.end_event_id,
                     computed_at=now,
                 )
-                for (incident_id, view), (_, _, _, notices) in changed.items()
+                for (incident_id, view), (_, _, _, notices, _) in changed.items()
                 for organization_id, notice in notices.items()
             ]
         )
@@ -339,13 +351,20 @@ def _recompute_batch(first_id, last_id, *, now):
         IncidentMetricSet.objects.bulk_create(
             [
                 IncidentMetricSet(
-                    incident_id=incident_id, view=view, digest=value, rows=len(figures), year=year, computed_at=now
+                    incident_id=incident_id,
+                    view=view,
+                    digest=value,
+                    rows=len(figures),
+                    year=year,
+                    first_event_id=first[0],
+                    started_at=first[1],
+                    computed_at=now,
                 )
-                for (incident_id, view), (figures, year, value, _) in changed.items()
+                for (incident_id, view), (figures, year, value, _, first) in changed.items()
             ],
             update_conflicts=True,
             unique_fields=["incident", "view"],
-            update_fields=["digest", "rows", "year", "computed_at"],
+            update_fields=["digest", "rows", "year", "first_event", "started_at", "computed_at"],
         )
         advanced = _advance_open_figures(first_id, last_id, now)
         if changed or gone or advanced:  # an open figure moved on is a change a page shows too

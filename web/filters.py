@@ -11,17 +11,20 @@ Every filter adds a condition or a subquery to the one query: none runs a query
 of its own, so a page's query count does not depend on the filters chosen.
 """
 
+import re
+
 import django_filters
-from django.db.models import Exists, F, Min, OuterRef, Q, Subquery
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
+from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery
 
 from claims.filters import ClaimFilter  # noqa: F401 (the site's /claims/ filters, defined by claims)
 from claims.models import STANCE_LABELS
 from claims.selectors import claims_visible_to
-from disclosure.models import ExposedData, Participant
+from disclosure.models import ExposedData, Incident, Participant
 from disclosure.querysets import search_terms
-from disclosure.selectors import events_visible_to
 from metrics.figures import AT_LEAST, AT_MOST, NORM_APPLICATIONS, REPORTER_ROLES, norm_direction
-from metrics.models import IncidentMetric, IncidentMetricSet, Metric, MetricView, Norm
+from metrics.models import IncidentMetric, Metric, MetricView, Norm
 
 # A reporter is a participant in one of `metrics.figures.REPORTER_ROLES`; "met a norm" and
 # "missed a norm" are `metrics.figures.norm_outcome`'s (in SQL, `met_norm_condition` and
@@ -41,54 +44,59 @@ DEFAULT_SORT = "newest"
 CLAIM_STATUS_CHOICES = list(STANCE_LABELS.items())
 
 
-def public_metric_seconds(metric, field="nominal_seconds"):
-    """A subquery giving one public metric figure of the outer incident (None when absent)."""
-    return Subquery(
-        IncidentMetric.objects.filter(incident=OuterRef("pk"), view=MetricView.PUBLIC, metric=metric).values(field)[:1]
-    )
-
-
-def first_public_event_time():
-    """The nominal instant of the incident's earliest public event: the date an incident is listed under."""
-    return Subquery(
-        events_visible_to(None)
-        .filter(incident=OuterRef("pk"))
-        .order_by()
-        .values("incident")
-        .annotate(first=Min("nominal"))
-        .values("first")[:1]
-    )
-
-
-def first_public_event_of_kind(kind, ref="pk"):
-    return Subquery(
-        events_visible_to(None)
-        .filter(incident=OuterRef(ref), kind=kind)
-        .order_by()
-        .values("incident")
-        .annotate(first=Min("nominal"))
-        .values("first")[:1]
-    )
-
-
-def stored_year(ref="pk"):
-    """The incident's year as the recompute stored it (`metrics.figures.compute_incident` defines it)."""
-    return Subquery(IncidentMetricSet.objects.filter(incident=OuterRef(ref), view=MetricView.PUBLIC).values("year")[:1])
-
-
 def with_listing_figures(queryset):
-    """Annotate `started_at`, `notice_seconds` and `exposure_seconds` for listing, sorting and filtering."""
+    """Annotate `started_at`, `year`, `first_event_id` and the public notice and exposure figures.
+
+    Each is a column of a stored row joined once on its unique index (the incident's public
+    IncidentMetricSet, and its public notice and exposure IncidentMetric rows), never a
+    subquery per incident: listing, sorting and the year filter then cost the same few
+    joins whatever the number of incidents (issue 13). The recompute keeps these rows
+    current; `started_at` is the nominal instant of the incident's earliest public event,
+    `year` the §6 year, both written with the figures (`metrics.services`).
+    """
     if "started_at" in queryset.query.annotations:
         return queryset
     return queryset.annotate(
-        started_at=first_public_event_time(),
-        year=stored_year(),
-        notice_seconds=public_metric_seconds(NOTICE_METRIC),
+        listing=FilteredRelation("metric_sets", condition=Q(metric_sets__view=MetricView.PUBLIC)),
+        notice=FilteredRelation("metrics", condition=Q(metrics__view=MetricView.PUBLIC, metrics__metric=NOTICE_METRIC)),
+        exposure=FilteredRelation(
+            "metrics", condition=Q(metrics__view=MetricView.PUBLIC, metrics__metric=EXPOSURE_METRIC)
+        ),
+    ).annotate(
+        started_at=F("listing__started_at"),
+        year=F("listing__year"),
+        first_event_id=F("listing__first_event_id"),
+        notice_seconds=F("notice__nominal_seconds"),
         # the bounds, so a card never states the notice more precisely than they allow (§8)
-        notice_min_seconds=public_metric_seconds(NOTICE_METRIC, "min_seconds"),
-        notice_max_seconds=public_metric_seconds(NOTICE_METRIC, "max_seconds"),
-        exposure_seconds=public_metric_seconds(EXPOSURE_METRIC),
+        notice_min_seconds=F("notice__min_seconds"),
+        notice_max_seconds=F("notice__max_seconds"),
+        exposure_seconds=F("exposure__nominal_seconds"),
     )
+
+
+#: The text search configuration: no stemming and no stop words, the same for every language
+#: (sources and summaries may be Italian as well as English).
+SEARCH_CONFIG = "simple"
+
+
+def incident_text_search(term):
+    """Incidents whose title or summary holds `term` (a word of `search_terms`), as a condition.
+
+    On PostgreSQL, full-text search on the GIN index of migration disclosure 0017 (the same
+    SearchVector): the term's words as prefixes ("buck" finds "bucket"), so a search costs an
+    index lookup whatever the number of incidents. Elsewhere (SQLite, the embedded default),
+    a LIKE on both columns, bounded by `search_terms`.
+    """
+    words = re.findall(r"\w+", term)
+    if connection.vendor != "postgresql" or not words:
+        return Q(title__icontains=term) | Q(summary__icontains=term)
+    query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG)
+    matching = (
+        Incident.objects.annotate(text=SearchVector("title", "summary", config=SEARCH_CONFIG))
+        .filter(text=query)
+        .values("pk")
+    )
+    return Q(pk__in=matching)
 
 
 def met_norm_condition(window, direction=AT_MOST):
@@ -146,16 +154,14 @@ class IncidentFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         condition = Q()
         for term in search_terms(value):
+            # Each word must appear somewhere: in the title or summary (full-text on PostgreSQL),
+            # the vendor's or a reporter's name, or a public claim.
             claims = claims_visible_to(None).filter(incident=OuterRef("pk"), statement__icontains=term)
             reporters = Participant.objects.filter(
                 incident=OuterRef("pk"), role__in=REPORTER_ROLES, organization__name__icontains=term
             )
             condition &= (
-                Q(title__icontains=term)
-                | Q(summary__icontains=term)
-                | Q(vendor__name__icontains=term)
-                | Exists(reporters)
-                | Exists(claims)
+                incident_text_search(term) | Q(vendor__name__icontains=term) | Exists(reporters) | Exists(claims)
             )
         return queryset.filter(condition)
 

@@ -45,10 +45,11 @@ def bump_public_version(**kwargs):
     cache.set(VERSION_KEY, time.time_ns(), _lifetime())
 
 
-def page_key(request):
+def page_key(request, variant=""):
     """What a public answer depends on: the stamp, the URL (with its host and scheme, which
-    absolute links in the page carry) and whether htmx asked for the fragment."""
-    parts = (public_version(), request.build_absolute_uri(), request.headers.get("HX-Request", ""))
+    absolute links in the page carry), whether htmx asked for the fragment, and any `variant`
+    (the API's Accept header)."""
+    parts = (public_version(), request.build_absolute_uri(), request.headers.get("HX-Request", ""), variant)
     return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
 
 
@@ -84,3 +85,14 @@ def store_page(key, request, response):
         response.render()  # a TemplateResponse (the sitemap): rendered now rather than after us
     headers = [(name, value) for name, value in response.items() if name.lower() not in UNSTORED_HEADERS]
     cache.set(f"public-page:{key}", (response.content, headers), settings.PUBLIC_CACHE_SECONDS)
+
+
+def remembered(name, compute):
+    """`compute()`'s value, kept under the current stamp: parts of pages that every request would
+    otherwise rebuild from all the incidents (the listing's dropdowns), rebuilt once per change."""
+    key = f"public-part:{name}:{public_version()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, _lifetime())
+    return value

@@ -20,6 +20,7 @@ from disclosure.models import (
     Correction,
     CorrectionCitation,
     DataClass,
+    Event,
     EventCitation,
     ExposedData,
     Incident,
@@ -152,8 +153,9 @@ def notice_norms():
 
 
 def attach_listing_details(incidents):
-    """Give each listed incident `reporters` (organisations) and `notices` (each publishing reporter's
-    stored public notice, §4.2), in two queries for the whole page."""
+    """Give each listed incident `reporters` (organisations), `notices` (each publishing reporter's
+    stored public notice, §4.2) and `first_event` (the earliest public event, which dates the card
+    at its own precision), in three queries for the whole page."""
     incidents = list(incidents)
     reporters = defaultdict(list)
     ids = [i.pk for i in incidents]
@@ -169,9 +171,12 @@ def attach_listing_details(incidents):
     )
     for n in rows if ids else ():
         notices[n.incident_id].append(n)
+    first_ids = [i.first_event_id for i in incidents if getattr(i, "first_event_id", None)]
+    firsts = Event.objects.only("id", "at", "precision", "approximate").in_bulk(first_ids) if first_ids else {}
     for incident in incidents:
         incident.reporters = reporters[incident.pk]
         incident.notices = notices[incident.pk]
+        incident.first_event = firsts.get(getattr(incident, "first_event_id", None))
     return incidents
 
 
@@ -237,6 +242,7 @@ def summary_of(label, aggregate, norms=(), key=None, rows=()):
         median_min=aggregate.median_min_seconds if aggregate else None,
         median_max=aggregate.median_max_seconds if aggregate else None,
         shares=_shares(aggregate, norms),
+        bins=aggregate.bins if aggregate else [],
     )
 
 
@@ -447,6 +453,15 @@ def compare_rows(metric, norms=()):
 
 #: Rows of the compare chart; beyond them the smallest groups are folded into "others" (the table lists all).
 MAX_GROUPS = 12
+#: Above this many figures the compare chart draws bins from the stored aggregates instead of a dot each.
+DOTS_LIMIT = 400
+
+
+def _chart_group(group, binned):
+    if binned:
+        return {"label": group.label, "bins": group.bins, "count": group.count}
+    return {"label": group.label, "rows": group.rows}
+
 
 _DIMENSIONS = {"year": Dimension.YEAR, "vendor": Dimension.VENDOR, "reporter": Dimension.REPORTER}
 
@@ -492,11 +507,16 @@ def compare_context(metric, by, sort=None, order=None):
     aggregates = metric_selectors.public_aggregates(metric, dimension, Dimension.OVERALL)
     overall = next((a for a in aggregates if a.dimension == Dimension.OVERALL), None)
     aggregates = [a for a in aggregates if a.dimension == dimension]
-    rows = compare_rows(metric, norms)
     per_reporter_notice = (
         dimension == Dimension.REPORTER and figures.REPORTER_DIMENSION.get(metric) == figures.PUBLISHING
     )
-    if per_reporter_notice:
+    # Up to DOTS_LIMIT figures, one dot per incident (each a link); beyond, the chart draws the stored
+    # aggregates' bins, so the page reads the same few rows whatever the number of incidents.
+    binned = overall is not None and overall.incident_count > DOTS_LIMIT
+    rows = [] if binned else compare_rows(metric, norms)
+    if binned:
+        members = {}
+    elif per_reporter_notice:
         notices = metric_selectors.public_reporter_notices()
         for n in notices:
             n.incident_title = n.incident.title
@@ -521,9 +541,16 @@ def compare_context(metric, by, sort=None, order=None):
     sort = sort if sort in valid else default
     order = order if order in ("asc", "desc") else SORT_COLUMNS.get(sort, "desc")
     groups = sort_groups(groups, sort, order)
-    chart_groups = [{"label": g.label, "rows": g.rows} for g in groups]
+    chart_groups = [_chart_group(g, binned) for g in groups]
     folded = 0
-    if len(groups) > MAX_GROUPS:
+    if len(groups) > MAX_GROUPS and binned:
+        kept = {id(g) for g in sorted(groups, key=lambda g: -g.count)[: MAX_GROUPS - 1]}
+        rest = [g for g in groups if id(g) not in kept]
+        folded = len(rest)
+        chart_groups = [_chart_group(g, binned) for g in groups if id(g) in kept]
+        others = [sum(counts) for counts in zip(*(g.bins for g in rest if g.bins), strict=True)]
+        chart_groups.append({"label": f"{folded} others", "bins": others, "count": sum(g.count for g in rest)})
+    elif len(groups) > MAX_GROUPS:
         # The largest groups keep their rows (in the table's order); the smallest share one.
         kept = {id(g) for g in sorted(groups, key=lambda g: -g.count)[: MAX_GROUPS - 1]}
         rest = [g for g in groups if id(g) not in kept]
@@ -551,6 +578,7 @@ def compare_context(metric, by, sort=None, order=None):
         "overall": SimpleNamespace(**vars(summary_of("All incidents", overall, norms, rows=rows)), is_overall=True),
         "groups": groups,
         "folded_groups": folded,
+        "binned": binned,
         "chart_groups": chart_groups,
         "per_reporter_notice": per_reporter_notice,
         "no_reporter_dimension": dimension == Dimension.REPORTER and metric not in figures.REPORTER_DIMENSION,

@@ -12,7 +12,6 @@ from datetime import UTC
 from functools import wraps
 
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from disclosure.api.renderers import csv_cell
+from disclosure.pagination import BoundedPaginator
 from interchange.bundle import dumps, export_bundle
 from metrics import figures
 from metrics import selectors as metric_selectors
@@ -80,9 +80,9 @@ def incident_list(request):
     # Always bound, even to an empty query: an unbound FilterSet skips filter_queryset, and with
     # it the default sort and the listing figures (date, notice) the cards show.
     filterset = IncidentFilter(request.GET, queryset=selectors.public_incidents())
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     selectors.attach_listing_details(page.object_list)
-    choices = selectors.incident_filter_choices()
+    choices = dict(pagecache.remembered("incident-filter-choices", selectors.incident_filter_choices))
     choices["years"] = [(year, year) for year in choices["years"]]  # as (value, label), like every other select
     context = {
         "filter": filterset,
@@ -218,12 +218,12 @@ CLAIMS_PAGE_SIZE = 30
 @public_page
 def claim_list(request):
     filterset = ClaimFilter(request.GET, queryset=selectors.public_claims().order_by("-nominal", "-pk"))
-    page = Paginator(filterset.qs, CLAIMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(filterset.qs, CLAIMS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "page": page,
         "current": request.GET,
-        **selectors.claim_filter_choices(),
+        **pagecache.remembered("claim-filter-choices", selectors.claim_filter_choices),
     }
     template = "claims/claim_list.html#results" if request.htmx else "claims/claim_list.html"
     return render(request, template, context)

@@ -7,6 +7,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from metrics import services as metrics_services
 from metrics.models import IncidentMetric
 from tests.factories import (
     ClaimFactory,
@@ -148,13 +149,15 @@ def test_incident_list_without_a_query_is_sorted_newest_first_and_shows_dates_an
     for year in (2018, 2021, 2019):
         incident = IncidentFactory(title=f"Listed {year}")
         EventFactory(incident=incident, kind="published", at=f"{year}-06-01T10:00")
+        # the listing date is stored by the recompute (issue 13), as the services would enqueue it
+        metrics_services.incident_metrics_recompute(incident_id=incident.pk)
         IncidentMetric.objects.create(
             incident=incident, view="public", metric="notice_to_publication", nominal_seconds=year,
             min_seconds=year, max_seconds=year, computed_at=timezone.now(),
         )  # fmt: skip
     html = client.get("/incidents/").content.decode()
     assert html.index("Listed 2021") < html.index("Listed 2019") < html.index("Listed 2018")
-    assert '<time datetime="2021-06-01">June 2021</time>' in html
+    assert '<time datetime="2021-06">June 2021</time>' in html
     assert html.count("<dt>Notice</dt>") == 3
 
 
@@ -180,7 +183,10 @@ def test_machine_readable_surfaces(client, wyze):
     feed = client.get("/feeds/incidents/").content.decode()
     assert "<feed" in feed and "Wyze leaves a copy" in feed
     assert "<feed" in client.get("/feeds/responses/").content.decode()
-    assert "/incidents/wyze-2019/" in client.get("/sitemap.xml").content.decode()
+    sitemap_index = client.get("/sitemap.xml").content.decode()
+    assert "/sitemap-incidents.xml</loc>" in sitemap_index and "/sitemap-organisations.xml</loc>" in sitemap_index
+    assert "/incidents/wyze-2019/" in client.get("/sitemap-incidents.xml").content.decode()
+    assert "/organisations/ipvm/" in client.get("/sitemap-organisations.xml").content.decode()
     csv_text = b"".join(client.get("/compare.csv").streaming_content).decode()
     assert "wyze-2019" in csv_text and ",840,-33720,900," in csv_text
 
@@ -215,6 +221,8 @@ def _dataset(n):
         ("/feeds/incidents/", 2),
         ("/feeds/responses/", 2),
         ("/sitemap.xml", 4),
+        ("/sitemap-incidents.xml", 2),
+        ("/sitemap-organisations.xml", 2),
         ("/compare.csv", 3),
     ],
 )

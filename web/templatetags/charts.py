@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from django import template
 
 from disclosure.timemath import MAX_YEAR, MIN_YEAR, is_valid_timezone
+from metrics.figures import BIN_EDGES
 
 from .site_tags import METRIC_LABELS, duration_text
 
@@ -324,15 +325,21 @@ _LOG_TICKS = [
 def strip_plot(groups, norms=(), metric="notice_to_publication", compact=False, width=WIDTH):
     """Dots per incident on a log time axis, one row per group, bounds as error bars, norms as lines.
 
-    `groups` is a list of {"label": str, "rows": [IncidentMetric-like rows with incident_title/incident_slug]}.
+    `groups` is a list of {"label": str, "rows": [IncidentMetric-like rows with incident_title/incident_slug]};
+    at scale a group gives instead "bins" (its stored aggregate's counts per `figures.BIN_EDGES` bin) and
+    "count", and is drawn as bars whose height is the number of figures in each bin.
     """
-    values = [r for g in groups for r in g["rows"]]
-    if not values:
+    values = [r for g in groups for r in g.get("rows", ())]
+    binned = [g for g in groups if any(g.get("bins") or ())]
+    if not values and not binned:
         return {"plot": None}
     label_w = 0 if compact else 150
     x0, x1 = label_w + 24, width - 24
     top = 44
-    hi_all = max([max(r.max_seconds, r.nominal_seconds) for r in values] + [n.window_seconds for n in norms])
+    highest = [max(r.max_seconds, r.nominal_seconds) for r in values] + [n.window_seconds for n in norms]
+    for g in binned:  # the upper edge of the highest bin in use
+        highest.append(BIN_EDGES[max(i for i, n in enumerate(g["bins"]) if n) + 1])
+    hi_all = max(highest)
     lo = MIN_SECONDS
     hi = max(hi_all * 1.3, 86400)
     x = _log_scale(lo, hi, x0, x1)
@@ -340,7 +347,7 @@ def strip_plot(groups, norms=(), metric="notice_to_publication", compact=False, 
     for gi, group in enumerate(groups):
         y = top + gi * STRIP_ROW_H + STRIP_ROW_H / 2
         dots = []
-        for i, r in enumerate(group["rows"]):
+        for i, r in enumerate(group.get("rows", ())):
             jitter = ((i * 7919) % 13 - 6) * 1.4
             dots.append(
                 {
@@ -353,7 +360,35 @@ def strip_plot(groups, norms=(), metric="notice_to_publication", compact=False, 
                     "open": r.open,
                 }
             )
-        plot_rows.append({"label": group["label"], "y": y, "dots": dots, "count": len(dots)})
+        bars = []
+        counts = group.get("bins") or ()
+        tallest = max(counts, default=0)
+        for i, n in enumerate(counts):
+            if not n:
+                continue
+            # A bar's height says how many figures the bin holds, relative to the row's fullest bin.
+            h = round((STRIP_ROW_H - 4) * n / tallest, 1)
+            left, right = x(max(BIN_EDGES[i], lo)), x(BIN_EDGES[i + 1])
+            bars.append(
+                {
+                    "x": left,
+                    "w": max(round(right - left - 1, 1), 1),
+                    "y": round(y + (STRIP_ROW_H - 4) / 2 - h, 1),
+                    "h": h,
+                    "title": f"{n:,} between {duration_text(BIN_EDGES[i])} and {duration_text(BIN_EDGES[i + 1])}"
+                    if i
+                    else f"{n:,} under {duration_text(BIN_EDGES[1])}",
+                }
+            )
+        plot_rows.append(
+            {
+                "label": group["label"],
+                "y": y,
+                "dots": dots,
+                "bars": bars,
+                "count": group.get("count", len(dots)),
+            }
+        )
     bottom = top + len(groups) * STRIP_ROW_H
     ticks = [{"x": x(s), "label": label} for s, label in _LOG_TICKS if lo <= s <= hi]
     norm_lines = [
@@ -381,5 +416,6 @@ def strip_plot(groups, norms=(), metric="notice_to_publication", compact=False, 
             "norms": norm_lines,
             "metric": METRIC_LABELS.get(metric, metric),
             "compact": compact,
+            "binned": bool(binned) and not values,
         }
     }

@@ -1,6 +1,7 @@
 """Plain-words formatting for the public pages: durations with their bounds, stances, norms."""
 
 import json
+from datetime import date
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
@@ -181,6 +182,21 @@ def notice_short(notice):
     if notice.no_notice:
         return "no notice"
     return figures.describe(notice).split(" (")[0]
+
+
+@register.simple_tag
+def listing_date(event):
+    """The date a card lists an incident under: its earliest event as reported, never finer than a month
+    and never finer than the source ("2018" stays a year), from the local date as reported, not from UTC."""
+    if event is None or not event.at:
+        return ""
+    if event.precision == "year":
+        value, text = event.at[:4], event.at[:4]
+    else:
+        value = event.at[:7]
+        text = date(int(value[:4]), int(value[5:7]), 1).strftime("%B %Y")
+    about = "about " if event.approximate else ""
+    return format_html('<time datetime="{}">{}{}</time>', value, about, text)
 
 
 @register.simple_tag
