@@ -173,7 +173,7 @@ def test_an_edit_of_private_notes_alone_moves_no_public_date(client, editor, sto
     incident = story["incident"]
     before = Incident.objects.get(pk=incident.pk).updated_at
     feed_before = client.get("/feeds/incidents/").content
-    sitemap_before = client.get("/sitemap.xml").content
+    sitemap_before = client.get("/sitemap-incidents.xml").content
 
     services.incident_update(incident=incident, private_notes="Only for us.", by=editor)
     services.event_update(event=story["event"], private_notes="Ours too.", by=editor)
@@ -182,7 +182,7 @@ def test_an_edit_of_private_notes_alone_moves_no_public_date(client, editor, sto
     assert incident.private_notes == "Only for us."
     assert incident.updated_at == before
     assert client.get("/feeds/incidents/").content == feed_before
-    assert client.get("/sitemap.xml").content == sitemap_before
+    assert client.get("/sitemap-incidents.xml").content == sitemap_before
 
 
 def test_a_public_change_to_a_part_moves_the_incidents_dates(editor, story):

@@ -1,4 +1,4 @@
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps.views import index, sitemap
 from django.urls import path
 
 from . import feeds, views
@@ -21,5 +21,18 @@ urlpatterns = [
     path("methodology/", views.methodology, name="methodology"),
     path("feeds/incidents/", feeds.IncidentFeed(), name="feed-incidents"),
     path("feeds/responses/", feeds.ResponseFeed(), name="feed-responses"),
-    path("sitemap.xml", views.public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    # An index of sections, each paged at its sitemap's `limit`, so every public incident is listed
+    # however many there are, and no one answer grows past a few hundred kilobytes.
+    path(
+        "sitemap.xml",
+        views.public_page(index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "disclosure:sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        views.public_page(sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
 ]

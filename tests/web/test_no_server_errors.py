@@ -97,7 +97,7 @@ def public_urls(*, api_details_every=1):
     urls += [f"/compare/?by={by}" for by in ("year", "reporter", "vendor", "nonsense")]
     urls += [f"/compare/?metric={metric}&by=year" for metric in Metric.values]
     urls += [f"/compare.csv?metric={metric}" for metric in (*Metric.values, "nonsense")]
-    urls += ["/methodology/", "/feeds/incidents/", "/feeds/responses/", "/sitemap.xml"]
+    urls += ["/methodology/", "/feeds/incidents/", "/feeds/responses/", "/sitemap.xml", "/sitemap-incidents.xml"]
     for slug in incidents:
         urls += [f"/incidents/{slug}/", f"/incidents/{slug}/timeline.json", f"/incidents/{slug}/bundle.json"]
     urls += [f"/organisations/{slug}/" for slug in organisations]

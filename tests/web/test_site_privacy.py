@@ -108,6 +108,7 @@ def _crawl(client, start_urls):
 def test_anonymous_crawl_of_the_public_site_shows_nothing_private(client):
     public, retracted, private = _private_world()
     extra = ["/feeds/incidents/", "/feeds/responses/", "/sitemap.xml"]
+    extra += ["/sitemap-pages.xml", "/sitemap-incidents.xml", "/sitemap-organisations.xml"]
     for incident in (public, retracted):
         extra += [f"/incidents/{incident.slug}/timeline.json", f"/incidents/{incident.slug}/bundle.json"]
     extra += [f"/compare.csv?metric={m}" for m in Metric.values]
