@@ -734,6 +734,8 @@ def main():
     wrk = None if args.python_load else ensure_wrk()
     tmp = tempfile.mkdtemp(prefix="bench-pages-")
     load = Wrk(wrk, tmp) if wrk else PythonLoad()
+    if args.python_load:
+        load.version = "bench/pages.py's threaded Python generator (asked for with --python-load)"
     log(f"load generator: {load.version}")
     datasette = not args.no_datasette and ensure_bench_venv()
     backend = (
