@@ -251,6 +251,7 @@ def home_figures():
     attach_listing_details(latest)
     norms = metric_selectors.metric_norms(Metric.NOTICE_TO_PUBLICATION)
     notice = summary_of("All incidents", metric_selectors.overall_aggregate(Metric.NOTICE_TO_PUBLICATION), norms)
+    responses = metric_selectors.response_aggregate()
     latest_responses = list(
         responses_visible_to(None)
         .filter(responder_id=F("claim__incident__vendor_id"))
@@ -262,7 +263,8 @@ def home_figures():
         "incident_count": incidents_visible_to(None).count(),
         "notice": notice,
         "median_notice": notice.median,
-        "awaiting_count": public_claims().filter(vendor_stance="awaiting_response").count(),
+        # The stored count (the response aggregates, §6), not a stance computed per claim per request.
+        "awaiting_count": (responses.stance_counts.get("awaiting_response", 0) if responses else 0),
         "latest_responses": latest_responses,
     }
 
