@@ -76,9 +76,10 @@ class Conversion:
 
 def summary_counts(records):
     counts = {"records": len(records), "imported": 0, "created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
+    counts["refused"] = 0
     for r in records:
-        if r.status == "skipped":
-            counts["skipped"] += 1
+        if r.status in ("skipped", "refused"):
+            counts[r.status] += 1
         else:
             counts["imported"] += 1
             if r.status in counts:
@@ -536,6 +537,9 @@ class DatasetCommand:
             run_import(conversion, strict=strict, progress=lambda message: self.stderr.write(message))
         except RunRefused as exc:
             refused = str(exc)
+            for r in conversion.records:
+                if r.status != "skipped":
+                    r.status, r.reason = "refused", "not written: --strict refused the run"
         records = conversion.records
         if report_path:
             document = report_document(self.dataset, records, strict=strict, refused=refused is not None)
@@ -567,6 +571,12 @@ class DatasetCommand:
             self.stdout.write(
                 f"… and {len(with_unmapped) - shown} more record(s) with unmapped fields (-v 2 or --report FILE)."
             )
+        if counts["refused"]:
+            self.stdout.write(
+                f"{self.dataset}: {counts['records']} record(s): refused by --strict ({counts['skipped']} bad); "
+                "nothing was written."
+            )
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"{self.dataset}: {counts['records']} record(s): {counts['imported']} imported "

@@ -285,6 +285,7 @@ def test_import_then_again_changes_nothing(tmp_path):
         "updated": 0,
         "unchanged": 6,
         "skipped": 2,
+        "refused": 0,
     }
     acme = next(r for r in report["records"] if r["record"] == "AcmeForum")
     assert acme["slug"] == "hibp-acmeforum" and acme["status"] == "unchanged"
@@ -309,7 +310,9 @@ def test_strict_refuses_the_whole_run(tmp_path):
     with pytest.raises(CommandError, match="--strict: 2 record"):
         _run("--strict", "--report", str(tmp_path / "r.json"))
     assert not Incident.objects.exists()
-    assert json.loads((tmp_path / "r.json").read_text())["refused"] is True
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["refused"] is True
+    assert report["counts"]["imported"] == 0 and report["counts"]["refused"] == 6
 
 
 @pytestmark_db

@@ -196,7 +196,7 @@ def test_import_reports_and_a_second_run_changes_nothing(tmp_path):
 
     first = _run("--report", str(tmp_path / "r.json"))
     assert "4 record(s): 2 imported (2 created, 0 updated, 0 unchanged), 2 skipped" in first
-    assert "skipped d1b2c3d4-broken.json: cannot read it" in first
+    assert "skipped d1b2c3d4-broken.json: not valid JSON: Expecting value (line 1 column 37)" in first
     before = export_bundle()
     second = _run()
     assert "2 imported (0 created, 0 updated, 2 unchanged), 2 skipped" in second

@@ -41,9 +41,15 @@ class Command(DatasetCommand, BaseCommand):
         for path in self.progress(files, len(files), "reading"):
             try:
                 items.append((path.name, json.loads(path.read_text(encoding="utf-8"))))
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-                reason = getattr(exc, "strerror", None) or getattr(exc, "msg", None) or str(exc)
-                unreadable.append(RecordReport(record=path.name, file=path.name).skip(f"cannot read it: {reason}"))
+            except json.JSONDecodeError as exc:
+                reason = f"not valid JSON: {exc.msg} (line {exc.lineno} column {exc.colno})"
+                unreadable.append(RecordReport(record=path.name, file=path.name).skip(reason))
+            except UnicodeDecodeError as exc:
+                reason = f"not UTF-8 text: {exc.reason}"
+                unreadable.append(RecordReport(record=path.name, file=path.name).skip(reason))
+            except OSError as exc:
+                reason = f"cannot read it: {exc.strerror}"
+                unreadable.append(RecordReport(record=path.name, file=path.name).skip(reason))
         # A file may hold one record or a list of them.
         flat = []
         for name, value in items:
