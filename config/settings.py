@@ -303,6 +303,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.recompute_all_metrics",
         "schedule": crontab(minute=7),
     },
+    "recompute-missed-metrics": {
+        "task": "metrics.tasks.recompute_missed",
+        "schedule": crontab(),  # every minute: figures catch up within a minute of the broker's return
+    },
     "fail-stale-recompute-runs": {
         "task": "metrics.tasks.fail_stale_runs",
         "schedule": crontab(minute="*/5"),

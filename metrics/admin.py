@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from disclosure import timemath
 from disclosure.admin import ServiceAdmin
 
-from .models import IncidentMetric, MetricAggregate, Norm, RecomputeRun, ResponseAggregate
+from .models import IncidentMetric, MetricAggregate, MissedRecompute, Norm, RecomputeRun, ResponseAggregate
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -121,10 +121,28 @@ class RecomputeRunAdmin(ReadOnlyAdmin):
 
     def start_view(self, request):
         """Queue a full recompute (any staff member: it is idempotent and changes no record)."""
+        from .receivers import enqueue
         from .tasks import recompute_all_metrics
+
+        def send(pk):
+            if enqueue(recompute_all_metrics, pk):
+                messages.success(
+                    request, "A full recompute of every incident's metrics and the aggregates has started."
+                )
+            else:  # the broker is down: say so rather than answer a 500
+                error = "The task queue could not be reached, so the recompute never started. Try again shortly."
+                RecomputeRun.objects.filter(pk=pk).update(state=RecomputeRun.State.FAILED, summary={"error": error})
+                messages.error(request, error)
 
         with transaction.atomic():
             run = RecomputeRun.objects.create(kind=RecomputeRun.Kind.FULL)
-            transaction.on_commit(lambda: recompute_all_metrics.delay(run.pk))
-        messages.success(request, "A full recompute of every incident's metrics and the aggregates has started.")
+            transaction.on_commit(lambda: send(run.pk))
         return redirect(reverse("admin:metrics_recomputerun_changelist"))
+
+
+@admin.register(MissedRecompute)
+class MissedRecomputeAdmin(ReadOnlyAdmin):
+    """Incidents whose recompute could not be queued (the broker was down): swept up every minute."""
+
+    list_display = ["incident", "missed_at"]
+    list_select_related = ["incident"]

@@ -285,3 +285,20 @@ class RecomputeRun(models.Model):
     @property
     def percent(self):
         return round(100 * self.done / self.total) if self.total else (100 if self.state == "done" else 0)
+
+
+class MissedRecompute(models.Model):
+    """An incident whose recompute could not be queued (the broker was down when its change committed).
+
+    The note is swept up every minute (metrics.tasks.recompute_missed, celery beat), so its figures
+    catch up within about a minute of the broker's return; see services.recompute_missed_sweep.
+    """
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="+")
+    missed_at = models.DateTimeField(help_text="When the last recompute of this incident failed to be queued.")
+
+    class Meta:
+        ordering = ["missed_at", "id"]
+
+    def __str__(self):
+        return f"recompute of incident {self.incident_id} missed at {self.missed_at:%Y-%m-%d %H:%M:%S}"

@@ -9,6 +9,7 @@ from kombu.exceptions import OperationalError
 
 from disclosure.signals import incident_changed
 
+from .services import recompute_missed_note
 from .tasks import recompute_incident_metrics
 
 logger = logging.getLogger(__name__)
@@ -17,10 +18,10 @@ logger = logging.getLogger(__name__)
 def enqueue(task, *args, **options):
     """Send a task; with the broker down, log it, carry on and return False (True when sent).
 
-    The write that asked for it has committed and must be answered as a success: its
-    figures catch up when the broker returns, at the hourly full recompute (celery beat),
-    which recomputes every incident whose figures moved. A caller with more to say (a job
-    page) acts on the False.
+    The write that asked for it has committed and must be answered as a success. A caller
+    with more to say acts on the False: an incident's recompute leaves a note (see
+    `recompute_later`) that the per-minute sweep takes up when the broker returns; a job
+    page says the job never started.
     """
     try:
         if options:
@@ -33,14 +34,26 @@ def enqueue(task, *args, **options):
     return True
 
 
+def recompute_later(incident_id, **options):
+    """Queue an incident's recompute; with the broker down, note it for the per-minute sweep instead.
+
+    The sweep (metrics.tasks.recompute_missed, celery beat) recomputes the noted incidents
+    once the broker is back, so figures catch up within about a minute, not at the hourly
+    full recompute (which remains the safety net).
+    """
+    if not enqueue(recompute_incident_metrics, incident_id, **options):
+        recompute_missed_note(incident_id=incident_id)
+
+
 @receiver(incident_changed, dispatch_uid="metrics.recompute_on_change")
 def recompute_after_commit(sender, *, incident_id, embargo_until=None, **kwargs):
     """Recompute the incident's metrics once the current transaction has committed.
 
     An embargo that lifts later makes the incident public without any write, so
-    a second recomputation is scheduled for that instant; the hourly full
-    recompute is the safety net if the worker loses it (idempotent either way).
+    a second recomputation is scheduled for that instant; the per-minute embargo
+    lift (disclosure.tasks.lift_due_embargoes) and the hourly full recompute are the
+    safety nets if the worker loses it (idempotent either way).
     """
-    transaction.on_commit(lambda: enqueue(recompute_incident_metrics, incident_id))
+    transaction.on_commit(lambda: recompute_later(incident_id))
     if embargo_until is not None and embargo_until > timezone.now():
-        transaction.on_commit(lambda: enqueue(recompute_incident_metrics, incident_id, eta=embargo_until))
+        transaction.on_commit(lambda: recompute_later(incident_id, eta=embargo_until))

@@ -56,6 +56,7 @@ from .models import (
     IncidentMetricSet,
     MetricAggregate,
     MetricView,
+    MissedRecompute,
     Norm,
     RecomputeRun,
     ReporterNotice,
@@ -726,3 +727,59 @@ def recompute_runs_fail_stale(*, now=None):
         Q(heartbeat_at__lt=now - STALE_RUN_AFTER) | Q(heartbeat_at__isnull=True, started_at__lt=now - STALE_RUN_AFTER)
     )
     return stale.update(state=RecomputeRun.State.FAILED, finished_at=now, summary={"error": STALE_RUN_MESSAGE})
+
+
+# --- recomputes missed while the broker was down -----------------------------------
+
+
+def recompute_missed_note(*, incident_id, now=None):
+    """Note that an incident's recompute could not be queued (the broker is down); return True if noted.
+
+    Called after the write committed, so it must not fail that write's answer: a note
+    for an incident deleted meanwhile, or a database error, is logged and dropped (the
+    hourly full recompute remains the safety net). A second note for the same incident
+    renews the first (its `missed_at`), which the sweep then leaves for its next round.
+    """
+    try:
+        with transaction.atomic():
+            if not Incident.objects.filter(pk=incident_id).exists():
+                return False
+            MissedRecompute.objects.bulk_create(
+                [MissedRecompute(incident_id=incident_id, missed_at=now or timezone.now())],
+                update_conflicts=True,
+                unique_fields=["incident"],
+                update_fields=["missed_at"],
+            )
+    except Exception:  # noqa: BLE001 - the write that asked has committed and must be answered
+        logger.exception("could not note the missed recompute of incident %s", incident_id)
+        return False
+    return True
+
+
+def recompute_missed_sweep(*, now=None):
+    """Recompute each incident whose recompute was missed, then the aggregates once; return a summary.
+
+    Run every minute by celery beat (metrics.tasks.recompute_missed), so figures catch up
+    within about a minute of the broker's return. Each note is removed in the transaction
+    that recomputes its incident, and only if it has not been renewed since it was read: a
+    note made during the sweep (the broker failing again) stays for the next round, and a
+    recompute that fails rolls its note's removal back.
+    """
+    notes = list(MissedRecompute.objects.order_by("missed_at", "pk").values_list("pk", "incident_id", "missed_at"))
+    summary = {"incidents": 0, "failed": 0}
+    if not notes:
+        return summary
+    for pk, incident_id, missed_at in notes:
+        try:
+            with transaction.atomic():
+                MissedRecompute.objects.filter(pk=pk, missed_at=missed_at).delete()
+                incident_metrics_recompute(incident_id=incident_id, now=now)
+        except Exception:  # noqa: BLE001 - one incident's failure must not hold back the others
+            logger.exception("missed recompute of incident %s failed; its note stays", incident_id)
+            summary["failed"] += 1
+        else:
+            summary["incidents"] += 1
+    if summary["incidents"]:
+        rebuilt = aggregates_recompute_if_stale(requested_at=timezone.now())
+        summary["aggregates"] = rebuilt["aggregates"] if rebuilt else "fresh"
+    return summary

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from celery import shared_task
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from . import services as metrics
 from .models import RecomputeRun
@@ -23,7 +24,10 @@ RETRY = {"autoretry_for": (Exception,), "retry_backoff": True, "retry_backoff_ma
 def recompute_incident_metrics(self, incident_id):
     metrics.incident_metrics_recompute(incident_id=incident_id)
     # Aggregates follow in their own task, debounced: see metrics.aggregates_recompute_if_stale.
-    recompute_aggregates.delay(timezone.now().isoformat())
+    try:
+        recompute_aggregates.delay(timezone.now().isoformat())
+    except OperationalError:  # the broker went down meanwhile: the sweep redoes this incident and the aggregates
+        metrics.recompute_missed_note(incident_id=incident_id)
 
 
 @shared_task(bind=True, max_retries=5, soft_time_limit=300, time_limit=360, **RETRY)
@@ -36,6 +40,16 @@ def recompute_all_metrics(self, run_id=None):
     """The periodic full recompute (celery beat), also started from the admin with a RecomputeRun to report to."""
     run = RecomputeRun.objects.filter(pk=run_id).first() if run_id else None
     metrics.metrics_recompute_all(run=run)
+
+
+@shared_task(bind=True, max_retries=0, soft_time_limit=300, time_limit=360)
+def recompute_missed(self):
+    """Every minute (celery beat): recompute the incidents whose recompute could not be queued.
+
+    Their notes are left by metrics.receivers while the broker was down, so figures catch up
+    within about a minute of its return. Not retried: the next minute's run is the retry.
+    """
+    return metrics.recompute_missed_sweep()
 
 
 @shared_task(bind=True, max_retries=3, soft_time_limit=60, time_limit=90, **RETRY)
