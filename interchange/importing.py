@@ -40,24 +40,24 @@ SOURCE_KEY_LIMIT = 150
 class RecordReport:
     """What happened to one foreign record: its incident's slug, and what could not be mapped.
 
-    `status` is "skipped" (with `reason`) when the record was left out, else, after the run,
-    "created", "updated" or "unchanged" ("mapped" before it).
+    `outcome` (the report's "status") is "skipped" (with `reason`) when the record was left
+    out, else, after the run, "created", "updated", "unchanged" or "refused" ("mapped" before it).
     """
 
     record: str
     file: str = ""
     slug: str = ""
-    status: str = "mapped"
+    outcome: str = "mapped"
     reason: str = ""
     unmapped: list = field(default_factory=list)
     notes: list = field(default_factory=list)
 
     def skip(self, reason):
-        self.status, self.reason = "skipped", reason
+        self.outcome, self.reason = "skipped", reason
         return self
 
     def as_dict(self):
-        out = {"record": self.record, "status": self.status}
+        out = {"record": self.record, "status": self.outcome}
         for key in ("file", "slug", "reason"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
@@ -78,12 +78,12 @@ def summary_counts(records):
     counts = {"records": len(records), "imported": 0, "created": 0, "updated": 0, "unchanged": 0, "skipped": 0}
     counts["refused"] = 0
     for r in records:
-        if r.status in ("skipped", "refused"):
-            counts[r.status] += 1
+        if r.outcome in ("skipped", "refused"):
+            counts[r.outcome] += 1
         else:
             counts["imported"] += 1
-            if r.status in counts:
-                counts[r.status] += 1
+            if r.outcome in counts:
+                counts[r.outcome] += 1
     return counts
 
 
@@ -409,8 +409,8 @@ def run_import(conversion, *, strict=False, existing_orgs_kept=True, progress=No
     from interchange.bundle import BundleError, import_bundle
 
     records = conversion.records
-    by_slug = {r.slug: r for r in records if r.status != "skipped"}
-    if strict and any(r.status == "skipped" for r in records):
+    by_slug = {r.slug: r for r in records if r.outcome != "skipped"}
+    if strict and any(r.outcome == "skipped" for r in records):
         raise RunRefused(_refusal(records))
     document = conversion.document
     if existing_orgs_kept:
@@ -462,14 +462,14 @@ def run_import(conversion, *, strict=False, existing_orgs_kept=True, progress=No
 
     changed_slugs = set(Incident.objects.filter(pk__in=changed).values_list("slug", flat=True))
     for slug_, report in by_slug.items():
-        if report.status == "skipped":
+        if report.outcome == "skipped":
             continue
         if slug_ not in before:
-            report.status = "created"
+            report.outcome = "created"
         elif slug_ in changed_slugs:
-            report.status = "updated"
+            report.outcome = "updated"
         else:
-            report.status = "unchanged"
+            report.outcome = "unchanged"
     return result
 
 
@@ -489,7 +489,7 @@ def _keep_status(incident, stored_status):
 
 
 def _refusal(records):
-    bad = [r for r in records if r.status == "skipped"]
+    bad = [r for r in records if r.outcome == "skipped"]
     lines = [f"{r.record}: {r.reason}" for r in bad[:20]]
     more = f" (and {len(bad) - 20} more)" if len(bad) > 20 else ""
     return f"--strict: {len(bad)} record(s) cannot be imported{more}; nothing was written.\n" + "\n".join(lines)
@@ -538,8 +538,8 @@ class DatasetCommand:
         except RunRefused as exc:
             refused = str(exc)
             for r in conversion.records:
-                if r.status != "skipped":
-                    r.status, r.reason = "refused", "not written: --strict refused the run"
+                if r.outcome != "skipped":
+                    r.outcome, r.reason = "refused", "not written: --strict refused the run"
         records = conversion.records
         if report_path:
             document = report_document(self.dataset, records, strict=strict, refused=refused is not None)
@@ -558,7 +558,7 @@ class DatasetCommand:
 
     def print_summary(self, records, shown=20):
         counts = summary_counts(records)
-        skipped = [r for r in records if r.status == "skipped"]
+        skipped = [r for r in records if r.outcome == "skipped"]
         for r in skipped:
             self.stdout.write(
                 f"skipped {r.record}{f' ({r.file})' if r.file and r.file != r.record else ''}: {r.reason}"

@@ -231,7 +231,7 @@ def test_flagged_breaches_are_claims_and_sensitive_ones_stay_drafts():
 
 def test_bad_records_are_skipped_with_their_reason():
     conversion = hibp.convert(records())
-    skipped = {r.record: r.reason for r in conversion.records if r.status == "skipped"}
+    skipped = {r.record: r.reason for r in conversion.records if r.outcome == "skipped"}
     assert skipped == {"NoDate": "BreachDate 'sometime' is not a YYYY-MM-DD date", "#7": "not a breach object"}
     assert len(conversion.records) == len(records())
     assert any("not a calendar date" in n for n in report_of(conversion, "BadCalendar").notes)
@@ -338,7 +338,7 @@ def test_a_record_the_bundle_import_refuses_is_dropped_and_the_rest_imported():
     conversion.document["incidents"][1]["events"][0]["time"] = {"at": "2018-02-30", "precision": "day"}
     run_import(conversion)
     year_shop = next(r for r in conversion.records if r.record == "YearShop")
-    assert year_shop.status == "skipped"
+    assert year_shop.outcome == "skipped"
     assert "incidents[1].events[0].time.at" in year_shop.reason
     assert Incident.objects.count() == 5
     assert not Incident.objects.filter(slug="hibp-yearshop").exists()
@@ -398,4 +398,4 @@ def test_any_field_of_any_shape_is_a_skip_or_a_note_never_a_traceback(value):
     for field in records()[0]:
         conversion = hibp.convert([records()[0] | {field: value}])
         (report,) = conversion.records
-        assert report.status == "skipped" or conversion.document["incidents"], field
+        assert report.outcome == "skipped" or conversion.document["incidents"], field

@@ -158,7 +158,7 @@ def test_veris_1_4_records_and_odd_victim_names_map_the_same_way():
 
 def test_records_without_a_victim_are_skipped_with_the_reason():
     conversion = convert()
-    assert report_of(conversion, NO_VICTIM).status == "skipped"
+    assert report_of(conversion, NO_VICTIM).outcome == "skipped"
     assert "no victim" in report_of(conversion, NO_VICTIM).reason
     assert len(conversion.document["incidents"]) == 2
 
@@ -269,4 +269,4 @@ def test_any_field_of_any_shape_is_a_skip_or_a_note_never_a_traceback(value):
         target[path[-1]] = value
         conversion = veris.convert([(name, changed)])
         (report,) = conversion.records
-        assert report.status == "skipped" or conversion.document["incidents"], path
+        assert report.outcome == "skipped" or conversion.document["incidents"], path
