@@ -240,10 +240,13 @@ def datasette(sizes):
             f"{peer['version']} serving the same {peer['rows']:,} public incidents, `--immutable`, exported with the "
             f"columns the API list shows ({', '.join(peer['columns'])}; nested values as JSON text), one process; "
             "our API on gunicorn as above. Target: the API at least 1.0x Datasette, cached or not. Datasette's first "
-            "page as asked suggests facets too; `_nosuggest=1` is the same rows without them.",
+            "page as asked suggests facets too; `_nosuggest=1` is the same rows without them. A peer page whose "
+            "first answer took over 0.2 s was loaded with 2 connections, as our slow pages are (fewer connections "
+            "may understate an async server's throughput: such a pass is not a clear one).",
             "",
-            "| ours | req/s cold / warm | p50 ms cold / warm | bytes | Datasette | req/s | p50 ms | bytes | ratio cold | ratio warm |",
-            "|---|--:|--:|--:|---|--:|--:|--:|---|---|",
+            "| ours | req/s cold / warm | p50 ms cold / warm | bytes | Datasette | connections | req/s | p50 ms | bytes | "
+            "ratio cold | ratio warm |",
+            "|---|--:|--:|--:|---|--:|--:|--:|--:|---|---|",
         ]
         for ours, which in ((first, "first"), (first, "first_nosuggest"), (late, "late")):
             theirs = peer.get(which)
@@ -257,7 +260,7 @@ def datasette(sizes):
             lines.append(
                 f"| `{ours['path']}` | {number(ours['cold']['rps'])} / {number(ours['warm']['rps'])} | "
                 f"{number(ours['cold']['p50_ms'], 0)} / {number(ours['warm']['p50_ms'], 0)} | {ours['bytes']:,} | "
-                f"`{theirs['path']}` | {number(theirs['rps'])} | {number(theirs['p50_ms'], 1)} | {theirs['bytes']:,} | "
+                f"`{theirs['path']}` | {theirs.get('connections', '–')} | {number(theirs['rps'])} | {number(theirs['p50_ms'], 1)} | {theirs['bytes']:,} | "
                 f"{cold_verdict} | {warm_verdict} |"
             )
         lines.append("")
@@ -366,6 +369,9 @@ def write(report, result_files):
         "a warm measurement would make it a cold one). The load generator and gunicorn share the machine's CPUs.",
         "",
     ]
+    notes = report.with_name("notes.md")
+    if notes.exists():  # written by hand after a run; says which run it reads
+        lines += [notes.read_text().rstrip(), ""]
     for results in results_list:
         lines += backend_section(results)
     report.parent.mkdir(parents=True, exist_ok=True)
