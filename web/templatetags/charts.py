@@ -245,7 +245,7 @@ def incident_timeline(incident, events, notice=None):
         "row_h": ROW_H,
         "main": {"rows": rows, "ticks": _ticks(t0, t1, tz, x), "top": main_top, "bottom": main_h},
         "inset": None,
-        "tz": incident.timezone,
+        "tz": incident.timezone if is_valid_timezone(incident.timezone) else "UTC (the time zone is unknown)",
         "span": duration_text((t1 - t0 - 2 * pad).total_seconds()),
         "undrawn": undrawn,
     }
@@ -284,7 +284,7 @@ def incident_timeline(incident, events, notice=None):
             "mark_x": x(c0) - 2,
             "mark_w": max(x(c1) - x(c0), 3) + 4,
             "mark_h": main_h - main_top + 4,
-            "title": f"Zoomed in: {local0.day} {local0:%B %Y, %H:%M} to {until} ({incident.timezone})",
+            "title": f"Zoomed in: {local0.day} {local0:%B %Y, %H:%M} to {until} ({incident.timezone if is_valid_timezone(incident.timezone) else 'UTC, time zone unknown'})",
             "brace": brace,
         }
         height = inset_bottom
