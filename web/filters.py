@@ -14,9 +14,9 @@ of its own, so a page's query count does not depend on the filters chosen.
 import re
 
 import django_filters
-from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import Exists, F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, F, FilteredRelation, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 
 from claims.filters import ClaimFilter  # noqa: F401 (the site's /claims/ filters, defined by claims)
 from claims.models import STANCE_LABELS
@@ -45,33 +45,33 @@ CLAIM_STATUS_CHOICES = list(STANCE_LABELS.items())
 
 
 def with_listing_figures(queryset):
-    """Annotate `started_at`, `year`, `first_event_id` and the public notice and exposure figures.
+    """Annotate `started_at`, `year` and `first_event_id`: the incident's stored listing row, joined once.
 
-    Each is a column of a stored row joined once on its unique index (the incident's public
-    IncidentMetricSet, and its public notice and exposure IncidentMetric rows), never a
-    subquery per incident: listing, sorting and the year filter then cost the same few
-    joins whatever the number of incidents (issue 13). The recompute keeps these rows
-    current; `started_at` is the nominal instant of the incident's earliest public event,
-    `year` the §6 year, both written with the figures (`metrics.services`).
+    Each is a column of the incident's public IncidentMetricSet (unique per incident and
+    view), never a subquery per incident: listing, sorting by date and the year filter then
+    cost one join whatever the number of incidents (issue 13). The recompute keeps the row
+    current: `started_at` is the nominal instant of the incident's earliest public event,
+    `year` the §6 year. The figures a sort needs are joined by `with_sorted_figure`, only
+    for that sort; the cards' own figures are loaded for the page alone
+    (`web.selectors.attach_listing_details`).
     """
     if "started_at" in queryset.query.annotations:
         return queryset
     return queryset.annotate(
         listing=FilteredRelation("metric_sets", condition=Q(metric_sets__view=MetricView.PUBLIC)),
-        notice=FilteredRelation("metrics", condition=Q(metrics__view=MetricView.PUBLIC, metrics__metric=NOTICE_METRIC)),
-        exposure=FilteredRelation(
-            "metrics", condition=Q(metrics__view=MetricView.PUBLIC, metrics__metric=EXPOSURE_METRIC)
-        ),
     ).annotate(
         started_at=F("listing__started_at"),
         year=F("listing__year"),
         first_event_id=F("listing__first_event_id"),
-        notice_seconds=F("notice__nominal_seconds"),
-        # the bounds, so a card never states the notice more precisely than they allow (§8)
-        notice_min_seconds=F("notice__min_seconds"),
-        notice_max_seconds=F("notice__max_seconds"),
-        exposure_seconds=F("exposure__nominal_seconds"),
     )
+
+
+def with_sorted_figure(queryset, metric, name):
+    """Annotate `name` with the incident's stored public `metric` (nominal seconds), joined once on its unique index."""
+    relation = f"{name}_figure"
+    return queryset.annotate(
+        **{relation: FilteredRelation("metrics", condition=Q(metrics__view=MetricView.PUBLIC, metrics__metric=metric))}
+    ).annotate(**{name: F(f"{relation}__nominal_seconds")})
 
 
 #: The text search configuration: no stemming and no stop words, the same for every language
@@ -82,21 +82,21 @@ SEARCH_CONFIG = "simple"
 def incident_text_search(term):
     """Incidents whose title or summary holds `term` (a word of `search_terms`), as a condition.
 
-    On PostgreSQL, full-text search on the GIN index of migration disclosure 0017 (the same
-    SearchVector): the term's words as prefixes ("buck" finds "bucket"), so a search costs an
-    index lookup whatever the number of incidents. Elsewhere (SQLite, the embedded default),
-    a LIKE on both columns, bounded by `search_terms`.
+    On PostgreSQL, full-text search on the stored, GIN-indexed `search_document` column of
+    migration disclosure 0017: the term's words as prefixes ("buck" finds "bucket"), so a
+    search costs an index lookup whatever the number of incidents. Elsewhere (SQLite, the
+    embedded default), a LIKE on both columns, bounded by `search_terms`.
     """
     words = re.findall(r"\w+", term)
     if connection.vendor != "postgresql" or not words:
         return Q(title__icontains=term) | Q(summary__icontains=term)
-    query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG)
-    matching = (
-        Incident.objects.annotate(text=SearchVector("title", "summary", config=SEARCH_CONFIG))
-        .filter(text=query)
-        .values("pk")
+    query = " & ".join(f"{word}:*" for word in words)
+    # The column is unknown to the models (PostgreSQL maintains it), hence raw SQL; the only
+    # interpolated text is the constant SEARCH_CONFIG, and the words go in as a parameter.
+    match = RawSQL(  # noqa: S611
+        f"search_document @@ to_tsquery('{SEARCH_CONFIG}'::regconfig, %s)", (query,), BooleanField()
     )
-    return Q(pk__in=matching)
+    return Q(pk__in=Incident.objects.annotate(match=match).filter(match=True).values("pk"))
 
 
 def met_norm_condition(window, direction=AT_MOST):
@@ -204,6 +204,10 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.filter(Exists(notices.filter(condition)))
 
     def filter_sort(self, queryset, name, value):
+        if value == "shortest_notice":
+            queryset = with_sorted_figure(queryset, NOTICE_METRIC, "notice_seconds")
+        elif value == "longest_exposure":
+            queryset = with_sorted_figure(queryset, EXPOSURE_METRIC, "exposure_seconds")
         orderings = {
             "newest": [F("started_at").desc(nulls_last=True), "-created_at"],
             "largest": [F("affected_count").desc(nulls_last=True), F("started_at").desc(nulls_last=True)],

@@ -154,8 +154,9 @@ def notice_norms():
 
 def attach_listing_details(incidents):
     """Give each listed incident `reporters` (organisations), `notices` (each publishing reporter's
-    stored public notice, §4.2) and `first_event` (the earliest public event, which dates the card
-    at its own precision), in three queries for the whole page."""
+    stored public notice, §4.2), its own stored notice figure (`notice_seconds` and bounds) and
+    `first_event` (the earliest public event, which dates the card at its own precision), in four
+    queries for the whole page."""
     incidents = list(incidents)
     reporters = defaultdict(list)
     ids = [i.pk for i in incidents]
@@ -171,12 +172,27 @@ def attach_listing_details(incidents):
     )
     for n in rows if ids else ():
         notices[n.incident_id].append(n)
+    # The incident's own notice, for a card whose incident has no per-reporter notice (§8's words need the bounds).
+    figures_of = (
+        {
+            m.incident_id: m
+            for m in IncidentMetric.objects.filter(
+                incident__in=ids, view=MetricView.PUBLIC, metric=Metric.NOTICE_TO_PUBLICATION
+            ).only("incident_id", "nominal_seconds", "min_seconds", "max_seconds")
+        }
+        if ids
+        else {}
+    )
     first_ids = [i.first_event_id for i in incidents if getattr(i, "first_event_id", None)]
     firsts = Event.objects.only("id", "at", "precision", "approximate").in_bulk(first_ids) if first_ids else {}
     for incident in incidents:
         incident.reporters = reporters[incident.pk]
         incident.notices = notices[incident.pk]
         incident.first_event = firsts.get(getattr(incident, "first_event_id", None))
+        notice = figures_of.get(incident.pk)
+        incident.notice_seconds = notice.nominal_seconds if notice else None
+        incident.notice_min_seconds = notice.min_seconds if notice else None
+        incident.notice_max_seconds = notice.max_seconds if notice else None
     return incidents
 
 

@@ -2,7 +2,7 @@
 
 Both find a word by its beginning, in the title or the summary, in any language, and each word
 of a search must match somewhere. On PostgreSQL the plan uses the GIN index of migration
-disclosure 0017, whose expression must stay the one `incident_text_search` queries.
+disclosure 0017 on its stored `search_document` column.
 """
 
 import pytest

@@ -211,12 +211,14 @@ def _dataset(n):
 @pytest.mark.parametrize(
     ("url", "max_queries"),
     [
-        ("/", 8),
-        ("/incidents/", 9),
-        ("/incidents/?q=incident&reporter=rep-1&sort=shortest_notice", 9),
+        # the listings: + 1 since issue 13, the cards' own notice figures loaded for the page alone
+        # instead of joined for every incident
+        ("/", 9),
+        ("/incidents/", 10),
+        ("/incidents/?q=incident&reporter=rep-1&sort=shortest_notice", 10),
         ("/claims/?stance=denied", 6),
-        ("/organisations/big-vendor/", 10),
-        ("/organisations/rep-1/", 10),
+        ("/organisations/big-vendor/", 11),
+        ("/organisations/rep-1/", 11),
         ("/compare/?by=reporter", 5),  # + each reporter's own notice (§4.2)
         ("/feeds/incidents/", 2),
         ("/feeds/responses/", 2),
