@@ -36,6 +36,7 @@ from interchange.importing import (
     clean_text,
     digest,
     first_sentence,
+    followed_until,
     html_links,
     link_source,
     normalise_name,
@@ -400,4 +401,7 @@ def _incident(record, report, publish, organizations, sources, data_class_for, u
         "events": events,
         "claims": claims,
     }
+    watched = followed_until(record.get("ModifiedDate") or record.get("AddedDate"))
+    if watched:
+        incident["followed_until"] = watched
     return incident

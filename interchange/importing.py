@@ -13,6 +13,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -295,6 +296,25 @@ MONTH_NAMES = [
     "November",
     "December",
 ]
+
+
+def followed_until(instant):
+    """The dataset's last word on a record (its modification instant, UTC) as the incident's `followed_until`.
+
+    Open figures (an exposure with no recorded end) run to the incident's followed_until
+    (time-and-metrics.md §4.1): without it, an imported record that nobody follows any more
+    would show an exposure growing until today ("at least 16 years"). The record was last
+    looked at then; the figure says "at least ..., by <that day>". None when the value is
+    not an ISO date.
+    """
+    if not isinstance(instant, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}([T ].*)?", instant.strip()):
+        return None
+    day = instant.strip()[:10]
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        return None
+    return {"at": day, "precision": "day", "timezone": "UTC"}
 
 
 def time_words(time):

@@ -31,6 +31,7 @@ from interchange.importing import (
     RecordReport,
     clean_text,
     digest,
+    followed_until,
     link_source,
     normalise_name,
     slug,
@@ -405,4 +406,7 @@ def _incident(record, record_id, report, publish, organizations, sources, data_c
         incident["affected_count_approximate"] = False
     if durations:
         incident["durations"] = durations
+    watched = followed_until(plus.get("modified") or plus.get("created"))
+    if watched:
+        incident["followed_until"] = watched
     return incident

@@ -399,3 +399,13 @@ def test_any_field_of_any_shape_is_a_skip_or_a_note_never_a_traceback(value):
         conversion = hibp.convert([records()[0] | {field: value}])
         (report,) = conversion.records
         assert report.outcome == "skipped" or conversion.document["incidents"], field
+
+
+@pytest.mark.django_db
+def test_an_imported_breach_is_followed_until_the_dataset_last_touched_it():
+    """Open figures of an imported record stop at the record's last modification, not today (§4.1)."""
+    (record,) = [r for r in records() if isinstance(r, dict) and r.get("Name") == "AcmeForum"]
+    incident = hibp.convert([record | {"ModifiedDate": "2020-02-03T04:05:06Z"}]).document["incidents"][0]
+    assert incident["followed_until"] == {"at": "2020-02-03", "precision": "day", "timezone": "UTC"}
+    garbled = hibp.convert([record | {"ModifiedDate": "soon", "AddedDate": "2019-13-40"}]).document["incidents"][0]
+    assert "followed_until" not in garbled

@@ -270,3 +270,13 @@ def test_any_field_of_any_shape_is_a_skip_or_a_note_never_a_traceback(value):
         conversion = veris.convert([(name, changed)])
         (report,) = conversion.records
         assert report.outcome == "skipped" or conversion.document["incidents"], path
+
+
+@pytest.mark.django_db
+def test_an_imported_record_is_followed_until_its_last_modification():
+    """Without it an exposure with no recorded end would read "at least 16 years", growing every day."""
+    name, record = items()[0]
+    record = record | {"plus": {**record.get("plus", {}), "modified": "2015-02-13T16:50:35Z"}}
+    incident = veris.convert([(name, record)]).document["incidents"][0]
+    assert incident["followed_until"] == {"at": "2015-02-13", "precision": "day", "timezone": "UTC"}
+    assert validate(veris.convert([(name, record)]).document) == []
