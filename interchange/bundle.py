@@ -72,6 +72,7 @@ from disclosure.models import (
     Source,
 )
 from metrics.models import Norm
+from metrics.receivers import recompute_deferred
 
 FORMAT = "disclosure-bundle/1"
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "bundle-v1.schema.json"
@@ -856,7 +857,9 @@ def import_bundle(document, *, by=None, mode=None):
     roles.authorize_import(by, replace=mode == "replace")
     writer = _Writer(by, mode)
     try:
-        with transaction.atomic(), services.deferred_checks():
+        # One recompute task for every incident the bundle changed, then the aggregates once
+        # (not an aggregates rebuild per incident), sent when the import commits.
+        with recompute_deferred(), transaction.atomic(), services.deferred_checks():
             writer.write(document)
             changed = Incident.objects.filter(pk__in=writer.changed_incidents).values_list("pk", "embargo_until")
             for incident_id, embargo_until in changed:

@@ -30,6 +30,23 @@ def recompute_incident_metrics(self, incident_id):
         metrics.recompute_missed_note(incident_id=incident_id)
 
 
+@shared_task(bind=True, max_retries=5, soft_time_limit=1800, time_limit=1900, **RETRY)
+def recompute_incidents_metrics(self, incident_ids):
+    """Many incidents changed together (a bulk import): each recomputed, then the aggregates once.
+
+    Sent by `metrics.receivers.recompute_deferred`; without it, each incident's own task
+    would rebuild the aggregates (every one of them, when tasks run eagerly), which made a
+    900-record import four times slower.
+    """
+    for incident_id in incident_ids:
+        metrics.incident_metrics_recompute(incident_id=incident_id)
+    try:
+        recompute_aggregates.delay(timezone.now().isoformat())
+    except OperationalError:
+        for incident_id in incident_ids:
+            metrics.recompute_missed_note(incident_id=incident_id)
+
+
 @shared_task(bind=True, max_retries=5, soft_time_limit=300, time_limit=360, **RETRY)
 def recompute_aggregates(self, requested_at):
     metrics.aggregates_recompute_if_stale(requested_at=datetime.fromisoformat(requested_at))
