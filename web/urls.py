@@ -19,8 +19,9 @@ urlpatterns = [
     path("downloads/figures.csv", views.download_figures_csv, name="download-figures-csv"),
     path("downloads/figures.json", views.download_figures_json, name="download-figures-json"),
     path("methodology/", views.methodology, name="methodology"),
-    path("feeds/incidents/", feeds.IncidentFeed(), name="feed-incidents"),
-    path("feeds/responses/", feeds.ResponseFeed(), name="feed-responses"),
+    # Cached like every public page (the feeds were rebuilt on every request: issue 13's benchmark).
+    path("feeds/incidents/", views.public_page(feeds.IncidentFeed()), name="feed-incidents"),
+    path("feeds/responses/", views.public_page(feeds.ResponseFeed()), name="feed-responses"),
     # An index of sections, each paged at its sitemap's `limit`, so every public incident is listed
     # however many there are, and no one answer grows past a few hundred kilobytes.
     path(

@@ -36,7 +36,9 @@ def test_a_bundle_of_three_incidents_rebuilds_the_aggregates_once(django_capture
         import_bundle(_three_incidents())
     assert RecomputeRun.objects.filter(kind=RecomputeRun.Kind.AGGREGATES).count() - before == 1
     for n in range(3):  # and every incident got its figures
-        assert IncidentMetric.objects.filter(incident__slug=f"wyze-2019-copy-{n}", metric="notice_to_publication").exists()
+        assert IncidentMetric.objects.filter(
+            incident__slug=f"wyze-2019-copy-{n}", metric="notice_to_publication"
+        ).exists()
 
 
 def test_a_refused_bundle_sends_no_recompute(django_capture_on_commit_callbacks):

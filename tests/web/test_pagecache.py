@@ -107,3 +107,13 @@ def test_the_stamp_is_one_cache_read(wyze):
     assert get.call_count == 1 and isinstance(version, int)
     pagecache.bump_public_version()
     assert pagecache.public_version() != version
+
+
+def test_the_feeds_are_cached_like_the_pages(client, wyze, django_assert_num_queries):
+    for url in ("/feeds/incidents/", "/feeds/responses/"):
+        first = client.get(url)
+        assert first.status_code == 200 and first["ETag"]
+        with django_assert_num_queries(0):
+            again = client.get(url)
+        assert again.content == first.content
+        assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
