@@ -298,6 +298,24 @@ MONTH_NAMES = [
 ]
 
 
+def bundle_document(class_entries, used_classes, organizations, sources, incidents):
+    """One converted run as a bundle: the data classes it uses (from the vocabulary's entries, with
+    only the fields a bundle's data class holds), its organisations and sources in a stable order,
+    and its incidents."""
+    entries = {e["slug"]: e for e in class_entries}
+    return {
+        "format": "disclosure-bundle/1",
+        "data_classes": [
+            {k: entries[s][k] for k in ("slug", "name", "description") if k in entries[s]}
+            for s in sorted(used_classes)
+            if s in entries
+        ],
+        "organizations": sorted(organizations.values(), key=lambda o: o["slug"]),
+        "sources": sorted(sources.values(), key=lambda s: s["key"]),
+        "incidents": incidents,
+    }
+
+
 def followed_until(instant):
     """The dataset's last word on a record (its modification instant, UTC) as the incident's `followed_until`.
 

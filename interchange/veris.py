@@ -29,6 +29,7 @@ from interchange.importing import (
     TITLE_LIMIT,
     Conversion,
     RecordReport,
+    bundle_document,
     clean_text,
     digest,
     followed_until,
@@ -243,18 +244,7 @@ def convert(items, *, publish=False, data_class_for=None, data_class_entries=Non
         seen[incident["slug"]] = file or record_id
         report.slug = incident["slug"]
         incidents.append(incident)
-    entries = {e["slug"]: e for e in data_class_entries()}
-    document = {
-        "format": "disclosure-bundle/1",
-        "data_classes": [
-            {k: entries[s][k] for k in ("slug", "name", "description") if k in entries[s]}
-            for s in sorted(used_classes)
-            if s in entries
-        ],
-        "organizations": sorted(organizations.values(), key=lambda o: o["slug"]),
-        "sources": sorted(sources.values(), key=lambda s: s["key"]),
-        "incidents": incidents,
-    }
+    document = bundle_document(data_class_entries(), used_classes, organizations, sources, incidents)
     return Conversion(document=document, records=reports)
 
 
