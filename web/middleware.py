@@ -11,9 +11,7 @@ by the view otherwise), so the documented rate holds for every answer.
 """
 
 from django.conf import settings
-from django.http import HttpResponseNotModified
 from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.http import parse_etags
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
@@ -46,20 +44,12 @@ class PublicApiCacheMiddleware:
             return self.get_response(request)
         # The representation depends on the Accept header (JSON or CSV) as well as on the URL.
         key = pagecache.page_key(request, variant=request.headers.get("Accept", ""))
-        etag = pagecache.etag(key)
-        offered = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
-        if etag.removeprefix("W/") in offered:
-            response = HttpResponseNotModified()
-        else:
-            response = pagecache.cached_page(key)
-            if response is not None and not _within_throttles(request):
-                response = None  # over the rate: the API itself answers 429, in its format
-            if response is None:
-                response = self.get_response(request)
-                if response.status_code != 200:
-                    return response  # errors, throttling and redirects: as the API gave them, never kept
-                pagecache.store_page(key, request, response)
-        response["ETag"] = etag
+        # Over the rate, a kept answer is not served: the API itself answers 429, in its format.
+        response = pagecache.answer(
+            request, key, lambda: self.get_response(request), serve_kept=lambda: _within_throttles(request)
+        )
+        if response.status_code not in (200, 304):
+            return response  # errors, throttling and redirects: as the API gave them, never kept
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
         patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
         return response

@@ -12,7 +12,8 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.http import parse_etags
 
 VERSION_KEY = "public-version"
 # The headers public_page sets on every answer (the cached one too), and those a shared page
@@ -57,6 +58,27 @@ def etag(key):
     # Weak: the same version and URL may render to other bytes once the entry has expired
     # (an open figure's "so far" moves on), but never to a different meaning.
     return f'W/"{key}"'
+
+
+def answer(request, key, render, serve_kept=lambda: True):
+    """A public answer for `key`: 304 when the caller's ETag is current (the weak comparison of
+    RFC 9110), else the answer kept since the last change (when `serve_kept()` allows), else
+    `render()`, kept if it may be. A 200 or 304 carries the ETag (ConditionalGetMiddleware then
+    compares it; it makes its own only when none is set)."""
+    tag = etag(key)
+    offered = {t.removeprefix("W/") for t in parse_etags(request.headers.get("If-None-Match", ""))}
+    if tag.removeprefix("W/") in offered:
+        response = HttpResponseNotModified()
+    else:
+        response = cached_page(key)
+        if response is not None and not serve_kept():
+            response = None
+        if response is None:
+            response = render()
+            store_page(key, request, response)
+    if response.status_code in (200, 304):
+        response["ETag"] = tag
+    return response
 
 
 def cached_page(key):

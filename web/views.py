@@ -12,11 +12,10 @@ from datetime import UTC
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from django.utils.http import parse_etags
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
@@ -51,19 +50,7 @@ def public_page(view):
             # Not marked public: SecurityHeadersMiddleware makes it private, no-store (a signed-in
             # page may show what only its reader may see, and no shared cache may keep it).
             return view(request, *args, **kwargs)
-        key = pagecache.page_key(request)
-        etag = pagecache.etag(key)
-        # ConditionalGetMiddleware compares this ETag (it makes its own only when none is set).
-        offered = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
-        if etag.removeprefix("W/") in offered:  # the weak comparison of RFC 9110
-            response = HttpResponseNotModified()
-        else:
-            response = pagecache.cached_page(key)
-            if response is None:
-                response = view(request, *args, **kwargs)
-                pagecache.store_page(key, request, response)
-        if response.status_code in (200, 304):
-            response["ETag"] = etag
+        response = pagecache.answer(request, pagecache.page_key(request), lambda: view(request, *args, **kwargs))
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
         return response
 
