@@ -82,6 +82,8 @@ class Response(RecordedTime):
 
     class Meta:
         ordering = ["claim", "position", "id"]
+        # The latest responses first (the home page, the responses feed) without sorting them all.
+        indexes = [models.Index(fields=["-nominal", "-id"], name="response_latest")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(stance__in=Stance.values),

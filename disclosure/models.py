@@ -352,6 +352,8 @@ class Incident(Tracked):
 
     class Meta:
         ordering = ["-created_at"]
+        # The most recently added first (the methodology page's example) without sorting them all.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="incident_newest")]
         permissions = [
             ("publish_incident", "Can publish or unpublish an incident"),
             ("retract_incident", "Can retract an incident"),

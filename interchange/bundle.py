@@ -968,12 +968,7 @@ def export_bundle(*, slugs=None, public=False, now=None):
     from django.db.models import Prefetch
 
     from claims.selectors import claims_visible_to, responses_visible_to
-    from disclosure.selectors import (
-        events_visible_to,
-        incidents_visible_to,
-        organizations_visible_to,
-        sources_visible_to,
-    )
+    from disclosure.selectors import events_visible_to, incidents_visible_to
 
     def scope(visible_to, model):
         # The public export reads as an anonymous visitor; the backup reads everything.
@@ -1132,7 +1127,11 @@ def export_bundle(*, slugs=None, public=False, now=None):
             )
             frontier -= sources_used
             sources_used |= frontier
-    sources = scope(sources_visible_to, Source).select_related("outlet", "based_on").order_by("key")
+    # A public export names the sources and organisations its public records refer to, collected
+    # above from records read through the public selectors: by the rule of disclosure/querysets.py
+    # that is what makes them public, so the rule is not evaluated again over the whole database
+    # (its subqueries cost 100 to 200 ms at 10,000 incidents for a one-incident bundle, issue 13).
+    sources = Source.objects.select_related("outlet", "based_on").order_by("key")
     if public or slugs:
         sources = sources.filter(id__in=sources_used)
     sources = list(sources)
@@ -1150,7 +1149,7 @@ def export_bundle(*, slugs=None, public=False, now=None):
         _optional(source, based_on=s.based_on.key if s.based_on_id in exported else None)
         sources_out.append(source)
 
-    orgs = scope(organizations_visible_to, Organization).order_by("slug")
+    orgs = Organization.objects.order_by("slug")
     if public or slugs:
         orgs = orgs.filter(id__in=orgs_used)
     orgs_out = [

@@ -4,11 +4,10 @@ Feeds read through the selectors as an anonymous visitor, whoever asks for them.
 """
 
 from django.contrib.syndication.views import Feed
-from django.db.models import F
 from django.urls import reverse_lazy
 from django.utils.feedgenerator import Atom1Feed
 
-from claims.selectors import responses_visible_to
+from claims.selectors import latest_vendor_responses
 from disclosure.selectors import incidents_visible_to
 
 from .filters import with_listing_figures
@@ -49,12 +48,7 @@ class ResponseFeed(Feed):
     link = reverse_lazy("disclosure:claim-list")
 
     def items(self):
-        return (
-            responses_visible_to(None)
-            .filter(responder_id=F("claim__incident__vendor_id"))
-            .select_related("responder", "claim", "claim__incident")
-            .order_by("-nominal", "-id")[:FEED_SIZE]
-        )
+        return latest_vendor_responses(None, FEED_SIZE)
 
     def item_title(self, item):
         return f"{item.responder.name}: {item.get_stance_display()} — {item.claim.statement[:120]}"
