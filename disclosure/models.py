@@ -347,13 +347,23 @@ class Incident(Tracked):
         validators=[validate_origin_flags],
         help_text="What the dataset says of its record: unverified, fabricated, spam_list, sensitive, ...",
     )
+    # The listing's sort key, derived and kept by the metrics recompute (metrics/services.py) with
+    # the incident's public metric set: the nominal instant of its earliest public event. On the
+    # incident itself so that "newest first" walks an index (incident_listing) and stops at the
+    # page, instead of sorting every public incident on each request (issue 13). Never edited,
+    # exported or kept in the history: the events say it.
+    listed_at = models.DateTimeField(null=True, blank=True, editable=False)
     objects = IncidentQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["listed_at"])
 
     class Meta:
         ordering = ["-created_at"]
-        # The most recently added first (the methodology page's example) without sorting them all.
-        indexes = [models.Index(fields=["-created_at", "-id"], name="incident_newest")]
+        indexes = [
+            # The most recently added first (the methodology page's example) without sorting them all.
+            models.Index(fields=["-created_at", "-id"], name="incident_newest"),
+            # The listings' own two (incident_listing, incident_largest) are written per database
+            # by migration 0019: PostgreSQL needs NULLS LAST in them, which SQLite cannot parse.
+        ]
         permissions = [
             ("publish_incident", "Can publish or unpublish an incident"),
             ("retract_incident", "Can retract an incident"),

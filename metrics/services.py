@@ -140,8 +140,9 @@ def event_rows(**filters):
 def _lock_incidents(first_id, last_id, now):
     """Lock the incidents of a primary-key range, in pk order (PostgreSQL; SQLite ignores it).
 
-    Returns {id: (followed_until_hi or None, vendor id, time zone)}, and the ids of those public at `now`:
-    public figures exist only for public incidents, by the rule of `Incident.objects.public()`.
+    Returns {id: (followed_until_hi or None, vendor id, time zone)}, the ids of those public at `now`
+    (public figures exist only for public incidents, by the rule of `Incident.objects.public()`),
+    and {id: the stored listed_at}.
     """
     public = Incident.objects.public(now).filter(pk=OuterRef("pk"))
     rows = (
@@ -149,12 +150,13 @@ def _lock_incidents(first_id, last_id, now):
         .order_by("pk")
         .select_for_update(of=("self",))
         .annotate(is_public=Exists(public))
-        .values_list("pk", "is_public", "followed_until_hi", "vendor_id", "timezone")
+        .values_list("pk", "is_public", "followed_until_hi", "vendor_id", "timezone", "listed_at")
     )
     rows = list(rows)
     # followed_until_hi: the instant open figures run to when the newsroom stopped following the story
-    locked = {pk: (hi, vendor_id, tz) for pk, _, hi, vendor_id, tz in rows}
-    return locked, {pk for pk, is_public, *_ in rows if is_public}
+    locked = {pk: (hi, vendor_id, tz) for pk, _, hi, vendor_id, tz, _ in rows}
+    listed_at = {pk: value for pk, *_, value in rows}
+    return locked, {pk for pk, is_public, *_ in rows if is_public}, listed_at
 
 
 def _stored_digests(in_range):
@@ -219,6 +221,25 @@ def _compute(first_id, last_id, locked, public, now):
     return computed
 
 
+def _sync_listed_at(computed, stored):
+    """Set each locked incident's `listed_at` to its public set's first instant, where it differs.
+
+    Compared with the stored value, not only written with a changed set: an incident saved
+    whole from a copy read before the last recompute may have put an older value back, and
+    its digest (which `listed_at` is not part of) would then not say so.
+    """
+    wanted = {
+        incident_id: (
+            computed[(incident_id, MetricView.PUBLIC)][3][1] if (incident_id, MetricView.PUBLIC) in computed else None
+        )
+        for incident_id in stored
+    }
+    stale = [Incident(pk=pk, listed_at=value) for pk, value in wanted.items() if stored[pk] != value]
+    if stale:
+        # bulk_update: a derived column, written without a history record or a new updated_at.
+        Incident.objects.bulk_update(stale, ["listed_at"], batch_size=500)
+
+
 def _pairs(keys):
     """A filter for the rows of these (incident_id, view) pairs."""
     by_view = defaultdict(list)
@@ -277,7 +298,7 @@ def _recompute_batch(first_id, last_id, *, now):
     """
     counters = {"incidents": 0, "written": 0, "deleted": 0, "unchanged": 0}
     with transaction.atomic():
-        locked, public = _lock_incidents(first_id, last_id, now)
+        locked, public, listed_at = _lock_incidents(first_id, last_id, now)
         if not locked:
             return counters
         in_range = {"incident_id__gte": first_id, "incident_id__lte": last_id}
@@ -367,6 +388,7 @@ def _recompute_batch(first_id, last_id, *, now):
             unique_fields=["incident", "view"],
             update_fields=["digest", "rows", "year", "first_event", "started_at", "computed_at"],
         )
+        _sync_listed_at(computed, listed_at)
         advanced = _advance_open_figures(first_id, last_id, now)
         if changed or gone or advanced:  # an open figure moved on is a change a page shows too
             transaction.on_commit(_send_figures_changed)

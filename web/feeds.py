@@ -10,7 +10,7 @@ from django.utils.feedgenerator import Atom1Feed
 from claims.selectors import latest_vendor_responses
 from disclosure.selectors import incidents_visible_to
 
-from .filters import with_listing_figures
+from .filters import NEWEST_FIRST, with_listing_figures
 
 FEED_SIZE = 30
 
@@ -23,7 +23,7 @@ class IncidentFeed(Feed):
 
     def items(self):
         incidents = incidents_visible_to(None).select_related("vendor")
-        return with_listing_figures(incidents).order_by("-started_at", "-created_at")[:FEED_SIZE]
+        return with_listing_figures(incidents).order_by(*NEWEST_FIRST)[:FEED_SIZE]
 
     def item_title(self, item):
         return f"[Retracted] {item.title}" if item.is_retracted else item.title

@@ -41,6 +41,12 @@ SORT_CHOICES = [
 ]
 DEFAULT_SORT = "newest"
 
+#: "Newest first" wherever incidents are listed (the listing, the home page, the feed, an
+#: organisation's page): by the earliest public event, the most recently added first among
+#: equals, undated ones last. Exactly the order of the `incident_listing` index, so that a page
+#: of it is read off the index, not sorted from every public incident.
+NEWEST_FIRST = [F("listed_at").desc(nulls_last=True), F("created_at").desc(), "pk"]
+
 CLAIM_STATUS_CHOICES = list(STANCE_LABELS.items())
 
 
@@ -60,7 +66,9 @@ def with_listing_figures(queryset):
     return queryset.annotate(
         listing=FilteredRelation("metric_sets", condition=Q(metric_sets__view=MetricView.PUBLIC)),
     ).annotate(
-        started_at=F("listing__started_at"),
+        # The same instant as the set's started_at, from the incident's own copy: the one the
+        # listings sort by (NEWEST_FIRST), so that what a card says and where it stands agree.
+        started_at=F("listed_at"),
         year=F("listing__year"),
         first_event_id=F("listing__first_event_id"),
     )
@@ -209,9 +217,13 @@ class IncidentFilter(django_filters.FilterSet):
         elif value == "longest_exposure":
             queryset = with_sorted_figure(queryset, EXPOSURE_METRIC, "exposure_seconds")
         orderings = {
-            "newest": [F("started_at").desc(nulls_last=True), "-created_at"],
-            "largest": [F("affected_count").desc(nulls_last=True), F("started_at").desc(nulls_last=True)],
-            "shortest_notice": [F("notice_seconds").asc(nulls_last=True), F("started_at").desc(nulls_last=True)],
-            "longest_exposure": [F("exposure_seconds").desc(nulls_last=True), F("started_at").desc(nulls_last=True)],
+            "newest": NEWEST_FIRST,
+            "largest": [F("affected_count").desc(nulls_last=True), F("listed_at").desc(nulls_last=True), "pk"],
+            "shortest_notice": [F("notice_seconds").asc(nulls_last=True), F("listed_at").desc(nulls_last=True), "pk"],
+            "longest_exposure": [
+                F("exposure_seconds").desc(nulls_last=True),
+                F("listed_at").desc(nulls_last=True),
+                "pk",
+            ],
         }
-        return queryset.order_by(*orderings.get(value, orderings[DEFAULT_SORT]), "pk")
+        return queryset.order_by(*orderings.get(value, orderings[DEFAULT_SORT]))

@@ -107,8 +107,7 @@ def incident_bundle(request, slug):
 
 @public_page
 def organization_detail(request, slug):
-    public_slugs = pagecache.remembered("public-organization-slugs", selectors.public_organization_slugs)
-    organization = selectors.public_organization(slug, among=public_slugs)
+    organization = selectors.public_organization(slug)
     return render(request, "disclosure/organization_detail.html", selectors.organization_page_context(organization))
 
 

@@ -1,7 +1,7 @@
 """The shortcuts issue 13 took for pages whose cost grew with the data, and what they must not change.
 
-The organisation pages and the sitemap's organisations read the public organisations' slugs,
-remembered under the page cache's stamp (web/pagecache.py); the sitemap index reads the
+The sitemap's organisations are the public organisations' slugs, remembered under the page
+cache's stamp (web/pagecache.py); the sitemap index reads the
 incidents' latest change with one MAX; the home page and the responses feed read the latest
 vendor responses through one selector; a public bundle names the organisations and sources
 its public records refer to without evaluating the rule again. Each must still show exactly

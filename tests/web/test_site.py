@@ -217,7 +217,7 @@ def _dataset(n):
         ("/incidents/", 10),
         ("/incidents/?q=incident&reporter=rep-1&sort=shortest_notice", 10),
         ("/claims/?stance=denied", 6),
-        ("/organisations/big-vendor/", 12),  # + the public organisations' slugs, remembered after
+        ("/organisations/big-vendor/", 11),
         ("/organisations/rep-1/", 11),
         ("/compare/?by=reporter", 5),  # + each reporter's own notice (§4.2)
         ("/feeds/incidents/", 2),
