@@ -375,6 +375,9 @@ SPECTACULAR_SETTINGS = {
 
 # Public pages are cacheable by browsers and proxies for this long.
 PUBLIC_CACHE_SECONDS = int(os.environ.get("DJANGO_PUBLIC_CACHE_SECONDS", "300"))
+# Where each process keeps the downloads of the figures between two changes (web/pagecache.py):
+# written by the first request after a change, served to the next ones. Any writable directory.
+PUBLIC_DOWNLOADS_DIR = os.environ.get("DJANGO_DOWNLOADS_DIR", str(BASE_DIR / "var" / "downloads"))
 
 # The licence line every download of the figures carries (web: /downloads/figures.csv, .json).
 DATA_LICENCE = os.environ.get(

@@ -34,11 +34,12 @@ def _eager_celery(settings):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with no cached public page (web/pagecache.py) and no throttle counts."""
+def _empty_cache(settings, tmp_path):
+    """Each test starts with no cached public page or kept download (web/pagecache.py) and no throttle counts."""
     from django.core.cache import cache
 
     cache.clear()
+    settings.PUBLIC_DOWNLOADS_DIR = str(tmp_path / "kept-downloads")
 
 
 @pytest.fixture

@@ -8,7 +8,10 @@ conditional GET is answered from the stamp alone, before anything is rendered.
 """
 
 import hashlib
+import os
 import time
+import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
@@ -118,3 +121,67 @@ def remembered(name, compute):
         value = compute()
         cache.set(key, value, _lifetime())
     return value
+
+
+def kept_download(key):
+    """The kept file of the download `key` (`page_key`), open for reading, or None.
+
+    The downloads hold every public figure (megabytes at 10,000 incidents, seconds to write),
+    too large for the cache: the first request after a change streams it and keeps a copy on
+    disk (`keep_download`); later ones are served that file until the stamp changes or
+    PUBLIC_CACHE_SECONDS pass, as a kept page would be.
+    """
+    path = _download_path(key)
+    try:
+        if time.time() - path.stat().st_mtime < _lifetime():
+            return path.open("rb")
+    except OSError:
+        pass  # none kept (or nowhere to keep one): the download is written afresh
+    return None
+
+
+def keep_download(key, chunks):
+    """Stream `chunks` (str or bytes) and keep them as the download `key` once all are written.
+
+    Written to a temporary file and moved into place at the end, so that a reader never gets
+    a part; a stream the client abandons keeps nothing. Older downloads are removed then.
+    """
+    path = _download_path(key)
+    part = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        out = part.open("wb")
+    except OSError:
+        # Nowhere to write (a read-only disk): the download streams as it is, kept nowhere.
+        for chunk in chunks:
+            yield chunk.encode() if isinstance(chunk, str) else chunk
+        return
+    complete = False
+    try:
+        with out:
+            for chunk in chunks:
+                data = chunk.encode() if isinstance(chunk, str) else chunk
+                out.write(data)
+                yield data
+        os.replace(part, path)
+        complete = True
+    finally:
+        if not complete:
+            part.unlink(missing_ok=True)
+    _remove_old_downloads(path.parent, keep=path)
+
+
+def _download_path(key):
+    return Path(settings.PUBLIC_DOWNLOADS_DIR) / f"{key}.download"
+
+
+def _remove_old_downloads(directory, keep):
+    # A file past the lifetime is never served again (another stamp, or expired); a .part that
+    # old belongs to a stream that died without cleaning up.
+    cutoff = time.time() - _lifetime()
+    for path in directory.glob("*.download*"):
+        try:
+            if path != keep and path.stat().st_mtime < cutoff:
+                path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            pass

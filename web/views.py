@@ -12,7 +12,7 @@ from datetime import UTC
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -130,6 +130,16 @@ def compare(request):
     return render(request, template, context)
 
 
+def _kept_or_streamed(request, produce, content_type):
+    """A download: its file kept since the last change (web/pagecache.py), or `produce()`'s chunks
+    streamed and kept for the next reader. `produce` runs only when nothing is kept."""
+    key = pagecache.page_key(request)
+    kept = pagecache.kept_download(key)
+    if kept is not None:
+        return FileResponse(kept, content_type=content_type)
+    return StreamingHttpResponse(pagecache.keep_download(key, produce()), content_type=content_type)
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -159,13 +169,13 @@ def compare_csv(request):
     metric, by = _compare_params(request)
     norms = metric_selectors.metric_norms(metric)
     per_reporter = by == "reporter" and figures.REPORTER_DIMENSION.get(metric) == figures.PUBLISHING
-    rows = selectors.reporter_notice_rows(norms) if per_reporter else selectors.compare_rows(metric, norms)
     writer = _SafeWriter()
     header = ["incident", "title", "vendor", "reporters", "year", "metric", "nominal_seconds", "min_seconds",
               "max_seconds", "open", "no_notice", "url", *(f"norm:{n.slug}" for n in norms)]  # fmt: skip
 
     def lines():
         yield writer.writerow(header)
+        rows = selectors.reporter_notice_rows(norms) if per_reporter else selectors.compare_rows(metric, norms)
         for r in rows:
             none_given = getattr(r, "no_notice", False)
             yield writer.writerow(
@@ -186,7 +196,7 @@ def compare_csv(request):
                 ]  # fmt: skip
             )
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = _kept_or_streamed(request, lines, "text/csv; charset=utf-8")
     suffix = "-by-reporter" if per_reporter else ""
     response["Content-Disposition"] = f'attachment; filename="{metric}{suffix}.csv"'
     return response
@@ -287,7 +297,7 @@ def download_figures_csv(request):
                 ]
             )
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = _kept_or_streamed(request, lines, "text/csv; charset=utf-8")
     return _download_headers(response, metadata, "figures.csv")
 
 
@@ -347,5 +357,5 @@ def download_figures_json(request):
             yield ("," if i else "") + "\n" + json.dumps(_incident_document(request, group), ensure_ascii=False)
         yield "\n]}\n"
 
-    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    response = _kept_or_streamed(request, chunks, "application/json; charset=utf-8")
     return _download_headers(response, metadata, "figures.json")

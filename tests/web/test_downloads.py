@@ -3,14 +3,18 @@
 import csv
 import io
 import json
+import os
+import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.urls import reverse
 
 from metrics import services as metrics
 from tests.factories import EventFactory, IncidentFactory, OrganizationFactory
+from web import pagecache
 
 pytestmark = pytest.mark.django_db
 
@@ -193,6 +197,7 @@ def test_the_query_count_does_not_grow_with_the_incidents(client, django_assert_
     for i in range(1, 20):
         wyze_like(f"incident-{i:02}", vendor, reporters)
     metrics.metrics_recompute_all(now=NOW)
+    pagecache.bump_public_version()  # as the recompute does once it commits: the kept download retires
     twenty = _queries(client, django_assert_max_num_queries, url, 6)
     assert one == twenty
     document_or_rows = body(client.get(url))
@@ -209,3 +214,56 @@ def test_json_incidents_come_once_each_in_slug_order(client):
     slugs = [i["incident"] for i in document["incidents"]]
     assert slugs == sorted(slugs) == ["a-1", "a-10", "a2", "b-2"]
     assert all(len(i["reporters"]) == 2 for i in document["incidents"])
+
+
+# --- kept between two changes (web/pagecache.py) ---------------------------------------------
+
+
+COMPARE_CSV = "/compare.csv"
+
+
+@pytest.mark.parametrize("url", [CSV_URL, JSON_URL, COMPARE_CSV])
+def test_a_download_is_written_once_per_change_and_served_kept_until_the_next(
+    client, world, django_assert_max_num_queries, url
+):
+    first = body(client.get(url))
+    with django_assert_max_num_queries(2):  # at most the headers' data date and norms: no figure is read
+        again = client.get(url)
+    assert isinstance(again, FileResponse)
+    assert body(again) == first
+    assert int(again["Content-Length"]) == len(first.encode())
+    if url != COMPARE_CSV:
+        assert again["X-Licence"] and again["Content-Disposition"].startswith("attachment")
+
+    wyze_like("camco-2020", world.vendor, (OrganizationFactory(), OrganizationFactory()))
+    metrics.metrics_recompute_all(now=NOW)
+    pagecache.bump_public_version()  # what the recompute does once it commits
+    changed = client.get(url)
+    assert not isinstance(changed, FileResponse)
+    assert "camco-2020" in body(changed)
+
+
+def test_an_abandoned_download_keeps_nothing(client, world, settings):
+    response = client.get(CSV_URL)
+    next(iter(response.streaming_content))
+    response.close()  # the reader went away after the first line: the server closes the response
+    kept = Path(settings.PUBLIC_DOWNLOADS_DIR)
+    assert list(kept.glob("*")) == []
+    assert not isinstance(client.get(CSV_URL), FileResponse)
+
+
+def test_with_nowhere_to_keep_it_a_download_still_streams(client, world, settings, tmp_path):
+    blocked = tmp_path / "a-file-not-a-directory"
+    blocked.write_text("")
+    settings.PUBLIC_DOWNLOADS_DIR = str(blocked / "downloads")
+    first = body(client.get(CSV_URL))
+    assert "camco-2019" in first
+    assert body(client.get(CSV_URL)) == first
+
+
+def test_a_kept_download_expires_with_the_pages(client, world, settings):
+    body(client.get(CSV_URL))
+    [kept] = Path(settings.PUBLIC_DOWNLOADS_DIR).glob("*.download")
+    old = time.time() - settings.PUBLIC_CACHE_SECONDS - 1
+    os.utime(kept, (old, old))
+    assert not isinstance(client.get(CSV_URL), FileResponse)

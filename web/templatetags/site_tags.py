@@ -5,7 +5,7 @@ from datetime import date
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 
 from claims.models import STANCE_LABELS
@@ -208,3 +208,20 @@ def listing_notice(incident):
         "max_seconds": incident.notice_max_seconds,
     }
     return figures.describe_open(figure, "notice_to_publication").split(" (")[0]
+
+
+@register.simple_tag
+def select_options(options, selected):
+    """The `<option>`s of a filter's `<select>` (templates/_select.html), the current value selected.
+
+    Built in one pass rather than by a template loop: a listing's vendor and reporter lists hold
+    hundreds of organisations at 10,000 incidents, and the loop cost several ms per request
+    (issue 13). `options` are (value, label) pairs; `selected` a string, or None for none.
+    """
+    selected = None if selected is None else str(selected)
+    parts = []
+    for value, text in options:
+        value = str(value)
+        mark = " selected" if value == selected else ""
+        parts.append(f'<option value="{conditional_escape(value)}"{mark}>{conditional_escape(text)}</option>')
+    return mark_safe("".join(parts))  # noqa: S308 (every value and label escaped above)
