@@ -156,10 +156,10 @@ def measure(client, entry):
         if len(colds) == 5 or sum(c["seconds"] for c in colds) > 2.0:
             break
     cold = min(colds, key=lambda c: c["seconds"])
-    if cold["streaming"] and cold["seconds"] > 1.0:
-        # A stream is never kept (web/pagecache.py): warm is cold again, and a slow one is not repeated.
+    if cold["streaming"] and cold["status"] != 200:
         warm = bust = cold
     else:
+        # A download (a stream) is kept on disk once written in full (web/pagecache.py): warm is its file.
         warm = fetch(client, entry["path"], entry["htmx"])
         if warm["queries"] == cold["queries"] and warm["seconds"] > 1.0:
             bust = warm  # not kept in the cache: a busting parameter has nothing to miss

@@ -11,7 +11,8 @@ by the view otherwise), so the documented rate holds for every answer.
 """
 
 from django.conf import settings
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import parse_http_date_safe
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
@@ -53,3 +54,52 @@ class PublicApiCacheMiddleware:
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
         patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
         return response
+
+
+class KeptPageMiddleware:
+    """A public page kept since the last change, answered before the middlewares a fresh render needs.
+
+    Sits just inside the headers' middlewares (security, CSP, Permissions-Policy) and static
+    files: for an anonymous GET (no session cookie) of a page `web.views.public_page` has kept,
+    it answers the kept copy (or 304) itself, with what the skipped middlewares and the view's
+    decorators would have added to it: the public Cache-Control, `Vary: HX-Request`,
+    X-Frame-Options, Content-Length and the conditional GET. Sessions, authentication, CSRF,
+    messages, htmx, sign-in lockouts and URL resolution are skipped: they made a kept page cost
+    a fifth more than the trivial view (issue 13). Anything else, and the API (whose answers
+    count against its throttles), goes the whole way. A test holds the two ways' answers equal.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method in ("GET", "HEAD")
+            and not request.path.startswith(API_PREFIX)
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        ):
+            response = pagecache.kept_answer(request, pagecache.page_key(request))
+            if response is not None:
+                return finish_public_answer(request, response)
+        return self.get_response(request)
+
+
+def finish_public_answer(request, response):
+    """What a public page's answer carries whichever way it went (web.views.public_page and the
+    middlewares between KeptPageMiddleware and the view), applied to a kept one."""
+    patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
+    patch_vary_headers(response, ["HX-Request"])
+    response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
+    if response.status_code == 200:
+        # As ConditionalGetMiddleware would: a page that says when it last changed (the sitemap)
+        # answers If-Modified-Since too.
+        last_modified = response.get("Last-Modified")
+        response = get_conditional_response(
+            request,
+            etag=response.get("ETag"),
+            last_modified=parse_http_date_safe(last_modified) if last_modified else None,
+            response=response,
+        )
+    # As CommonMiddleware would, around ConditionalGetMiddleware.
+    response.headers.setdefault("Content-Length", str(len(response.content)))
+    return response

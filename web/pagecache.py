@@ -84,6 +84,21 @@ def answer(request, key, render, serve_kept=lambda: True):
     return response
 
 
+def kept_answer(request, key):
+    """The kept answer for `key`, or 304 when the caller's ETag is current, or None when none is
+    kept (web.middleware.KeptPageMiddleware: nothing is rendered here, and no 304 is given for
+    an address that has no kept page)."""
+    response = cached_page(key)
+    if response is None:
+        return None
+    tag = etag(key)
+    offered = {t.removeprefix("W/") for t in parse_etags(request.headers.get("If-None-Match", ""))}
+    if tag.removeprefix("W/") in offered:
+        response = HttpResponseNotModified()
+    response["ETag"] = tag
+    return response
+
+
 def cached_page(key):
     """The stored page for this key as a fresh response, or None."""
     stored = cache.get(f"public-page:{key}")
