@@ -30,8 +30,16 @@ def _cacheable(request):
     )
 
 
+#: The Vary of a public API answer (PublicApiCacheMiddleware): JSON or CSV, and never a staff answer.
+API_VARY = ("Accept", "Authorization", "Cookie")
+
+
 def _within_throttles(request):
-    """Count this request against the API's default throttles, as its views would; False when over."""
+    """Count this request against the API's default throttles, as its views would; False when over.
+
+    Before the authentication middleware too (KeptPageMiddleware): DRF's own authentication
+    then finds no session user and no token, and the throttles see an anonymous reader.
+    """
     drf_request = Request(request)
     return all(throttle().allow_request(drf_request, None) for throttle in api_settings.DEFAULT_THROTTLE_CLASSES)
 
@@ -52,7 +60,7 @@ class PublicApiCacheMiddleware:
         if response.status_code not in (200, 304):
             return response  # errors, throttling and redirects: as the API gave them, never kept
         patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
-        patch_vary_headers(response, ["Accept", "Authorization", "Cookie"])
+        patch_vary_headers(response, API_VARY)
         return response
 
 
@@ -65,30 +73,37 @@ class KeptPageMiddleware:
     decorators would have added to it: the public Cache-Control, `Vary: HX-Request`,
     X-Frame-Options, Content-Length and the conditional GET. Sessions, authentication, CSRF,
     messages, htmx, sign-in lockouts and URL resolution are skipped: they made a kept page cost
-    a fifth more than the trivial view (issue 13). Anything else, and the API (whose answers
-    count against its throttles), goes the whole way. A test holds the two ways' answers equal.
+    a fifth more than the trivial view (issue 13). A kept anonymous API answer is given here
+    too, counted against the API's throttles first, with PublicApiCacheMiddleware's headers.
+    Anything else goes the whole way. A test holds the two ways' answers equal.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if (
-            request.method in ("GET", "HEAD")
-            and not request.path.startswith(API_PREFIX)
-            and settings.SESSION_COOKIE_NAME not in request.COOKIES
-        ):
-            response = pagecache.kept_answer(request, pagecache.page_key(request))
-            if response is not None:
-                return finish_public_answer(request, response)
+        if request.method in ("GET", "HEAD") and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            if not request.path.startswith(API_PREFIX):
+                response = pagecache.kept_answer(request, pagecache.page_key(request))
+                if response is not None:
+                    return finish_public_answer(request, response)
+            elif "Authorization" not in request.headers:
+                # A kept API answer still counts against the throttles (PublicApiCacheMiddleware):
+                # the reader is anonymous for certain here (no session, no token). Over the rate,
+                # the whole way, where the API answers 429 in its own format.
+                key = pagecache.page_key(request, variant=request.headers.get("Accept", ""))
+                response = pagecache.kept_answer(request, key)
+                if response is not None and (response.status_code == 304 or _within_throttles(request)):
+                    return finish_public_answer(request, response, vary=API_VARY)
         return self.get_response(request)
 
 
-def finish_public_answer(request, response):
-    """What a public page's answer carries whichever way it went (web.views.public_page and the
-    middlewares between KeptPageMiddleware and the view), applied to a kept one."""
+def finish_public_answer(request, response, vary=("HX-Request",)):
+    """What a public answer carries whichever way it went (web.views.public_page or
+    PublicApiCacheMiddleware, and the middlewares between KeptPageMiddleware and the view),
+    applied to a kept one."""
     patch_cache_control(response, public=True, max_age=settings.PUBLIC_CACHE_SECONDS)
-    patch_vary_headers(response, ["HX-Request"])
+    patch_vary_headers(response, vary)
     response.headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
     if response.status_code == 200:
         # As ConditionalGetMiddleware would: a page that says when it last changed (the sitemap)

@@ -9,6 +9,7 @@ taken out of the settings.
 import pytest
 from django.conf import settings as django_settings
 from django.test import Client, override_settings
+from rest_framework.throttling import AnonRateThrottle
 
 from web import pagecache
 
@@ -31,6 +32,10 @@ URLS = [
     "/feeds/responses/",
     "/sitemap.xml",
     "/sitemap-incidents.xml",
+    "/api/v1/incidents/",
+    "/api/v1/incidents/wyze-2019/",
+    "/api/v1/claims/",
+    "/api/v1/aggregates/",
 ]
 
 
@@ -49,7 +54,7 @@ def test_a_kept_page_is_answered_the_same_with_and_without_the_shortcut(client, 
     shortcut = client.get(url, **extra)
     with override_settings(MIDDLEWARE=WITHOUT_SHORTCUT):
         whole_way = Client().get(url, **extra)  # a new client: one loads its middlewares once
-    assert hasattr(whole_way.wsgi_request, "user") and not hasattr(shortcut.wsgi_request, "user")
+    assert hasattr(whole_way.wsgi_request, "session") and not hasattr(shortcut.wsgi_request, "session")
     assert _comparable(shortcut) == _comparable(whole_way)
     assert shortcut.content == fresh.content
 
@@ -68,14 +73,27 @@ def test_the_shortcut_is_taken_and_reads_nothing(client, wyze, django_assert_num
     with django_assert_num_queries(0):
         response = client.get("/incidents/")
     assert response.status_code == 200
-    assert not hasattr(response.wsgi_request, "user"), "answered before the authentication middleware"
+    assert not hasattr(response.wsgi_request, "session"), "answered before the session middleware"
 
 
-def test_a_signed_in_reader_and_the_api_go_the_whole_way(client, wyze, editor):
+def test_a_kept_api_answer_counts_against_the_throttles(client, wyze, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "rate", "3/minute", raising=False)
+    answers = [client.get("/api/v1/incidents/") for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert not hasattr(answers[1].wsgi_request, "session"), "the kept answers came from the shortcut"
+    assert answers[3].json()["errors"], "over the rate: the API's own 429, in its format"
+
+
+def test_a_csv_and_a_json_answer_are_kept_apart(client, wyze):
+    json_answer = client.get("/api/v1/incidents/", HTTP_ACCEPT="application/json")
+    csv_answer = client.get("/api/v1/incidents/", HTTP_ACCEPT="text/csv")
+    assert client.get("/api/v1/incidents/", HTTP_ACCEPT="text/csv").content == csv_answer.content
+    assert client.get("/api/v1/incidents/", HTTP_ACCEPT="application/json").content == json_answer.content
+    assert csv_answer.content != json_answer.content
+
+
+def test_a_signed_in_reader_goes_the_whole_way(client, wyze, editor):
     client.get("/incidents/")
-    client.get("/api/v1/incidents/")
-    api = client.get("/api/v1/incidents/")
-    assert hasattr(api.wsgi_request, "user")  # counted against the throttles by the API's own middleware
     client.force_login(editor)
     page = client.get("/incidents/")
     assert page.wsgi_request.user == editor
