@@ -151,13 +151,11 @@ def production_env(database_url, static_root):
         DJANGO_CONN_MAX_AGE="60",
         DJANGO_STATEMENT_TIMEOUT="15000",
         # Every request of a run comes from one address: the anonymous throttle (120/minute) would
-        # answer 429 from the third second on, and the user throttle (1,200/minute, which DRF
-        # applies to an anonymous client by its address too) soon after. Both still run, with a
-        # bound no run reaches, per second: a throttle keeps the times of the requests within its
-        # period, and a per-minute bound would make that list 100,000 long for one address (a
-        # real client's holds at most 120), its cost the benchmark's own.
+        # answer 429 from the third second on. It still runs, with a bound no run reaches, per
+        # second: a throttle keeps the times of the requests within its period, and a per-minute
+        # bound would make that list 100,000 long for one address (a real client's holds at most
+        # 120), its cost the benchmark's own.
         DJANGO_API_ANON_RATE="100000000/second",
-        DJANGO_API_USER_RATE="100000000/second",
         # Pages kept an hour rather than 5 minutes: a run is longer than 5 minutes, and an expiry
         # inside a 5-second warm measurement would make it a cold one. Cold runs measure misses.
         DJANGO_PUBLIC_CACHE_SECONDS="3600",

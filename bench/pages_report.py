@@ -364,7 +364,7 @@ def write(report, result_files):
         "Settings as in production (`DJANGO_DEBUG=0`, a fresh strong `DJANGO_SECRET_KEY`, `DJANGO_ALLOWED_HOSTS=127.0.0.1`, "
         "`DJANGO_SECURE_SSL_REDIRECT=0`, static files built by collectstatic, `DJANGO_CONN_MAX_AGE=60`, "
         "`DJANGO_STATEMENT_TIMEOUT=15000`) and local-memory caches per worker (no `DJANGO_CACHE_URL`), with three "
-        "changes, each said: the trivial view mounted (`DJANGO_BENCH=1`), the API's throttles raised out of "
+        "changes, each said: the trivial view mounted (`DJANGO_BENCH=1`), the anonymous API throttle raised out of "
         "reach and counted per second (every request comes from one address; per minute, one address's list of "
         "request times would grow to 100,000 and its cost be the benchmark's own), and pages kept an hour instead of 5 minutes (an expiry inside "
         "a warm measurement would make it a cold one). The load generator and gunicorn share the machine's CPUs.",

@@ -345,7 +345,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "disclosure.api.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
+        "disclosure.api.throttling.SignedInRateThrottle",
     ],
     # 0: the address the connection came from; a client-sent X-Forwarded-For is never trusted
     # unless DJANGO_NUM_PROXIES says how many proxies of ours stand in front.
