@@ -69,8 +69,7 @@ def answer(request, key, render, serve_kept=lambda: True):
     `render()`, kept if it may be. A 200 or 304 carries the ETag (ConditionalGetMiddleware then
     compares it; it makes its own only when none is set)."""
     tag = etag(key)
-    offered = {t.removeprefix("W/") for t in parse_etags(request.headers.get("If-None-Match", ""))}
-    if tag.removeprefix("W/") in offered:
+    if _etag_current(request, tag):
         response = HttpResponseNotModified()
     else:
         response = cached_page(key)
@@ -92,11 +91,16 @@ def kept_answer(request, key):
     if response is None:
         return None
     tag = etag(key)
-    offered = {t.removeprefix("W/") for t in parse_etags(request.headers.get("If-None-Match", ""))}
-    if tag.removeprefix("W/") in offered:
+    if _etag_current(request, tag):
         response = HttpResponseNotModified()
     response["ETag"] = tag
     return response
+
+
+def _etag_current(request, tag):
+    """Whether the caller's If-None-Match names `tag` (the weak comparison of RFC 9110)."""
+    offered = {t.removeprefix("W/") for t in parse_etags(request.headers.get("If-None-Match", ""))}
+    return tag.removeprefix("W/") in offered
 
 
 def cached_page(key):
